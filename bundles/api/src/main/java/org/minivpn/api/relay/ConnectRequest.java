@@ -1,0 +1,21 @@
+package org.minivpn.api.relay;
+
+import java.util.Objects;
+
+/**
+ * What {@code vpn:connect} asks for.
+ *
+ * @param host the server's host name or address
+ * @param port the server's UDP port
+ * @param transport the transport type to use (e.g. "dtls"), or null for the configured one
+ * @param splitTunnel true to route only the pushed routes through the tunnel, not everything
+ */
+public record ConnectRequest(String host, int port, String transport, boolean splitTunnel) {
+
+    public ConnectRequest {
+        Objects.requireNonNull(host, "host");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is out of range: use 1..65535");
+        }
+    }
+}

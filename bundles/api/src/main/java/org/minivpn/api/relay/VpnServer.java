@@ -1,0 +1,34 @@
+package org.minivpn.api.relay;
+
+import java.io.IOException;
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The server side of the VPN: many client sessions on one transport listener. Thread-safe. */
+@ProviderType
+public interface VpnServer {
+
+    /**
+     * Starts listening on {@code port} (0 for the configured one) and serving clients.
+     *
+     * @throws IllegalStateException when already running
+     * @throws IOException with a message that says what to do (e.g. port busy, no certificate)
+     */
+    void start(int port) throws IOException;
+
+    /** Ends every session, stops listening and undoes routing. Idempotent. */
+    void stop();
+
+    /** True between a successful {@link #start} and {@link #stop}. */
+    boolean isRunning();
+
+    /** A snapshot of the live sessions. */
+    List<SessionInfo> sessions();
+
+    /**
+     * Ends the sessions of a client, named by identity or tunnel address.
+     *
+     * @return how many sessions were ended
+     */
+    int kick(String who);
+}

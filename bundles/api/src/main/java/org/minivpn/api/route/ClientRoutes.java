@@ -1,0 +1,29 @@
+package org.minivpn.api.route;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Objects;
+import org.minivpn.api.IpPrefix;
+
+/**
+ * What a client asks of its routing.
+ *
+ * @param tunName the TUN interface the tunnel uses
+ * @param server the server's underlay address; it keeps its route outside the tunnel
+ * @param serverPort the server's UDP port (for the kill switch's exception)
+ * @param fullTunnel true to send all traffic through the tunnel (0.0.0.0/1 and 128.0.0.0/1, and
+ *     ::/1 and 8000::/1 with IPv6); false for split tunnel, only {@code routes}
+ * @param routes routes pushed by the server or configured, always through the tunnel
+ * @param ipv6 true when the tunnel carries IPv6
+ * @param killSwitch true to drop all traffic that would leave other than through the tunnel or to
+ *     the server, until the routes are closed
+ */
+public record ClientRoutes(String tunName, InetAddress server, int serverPort, boolean fullTunnel,
+        List<IpPrefix> routes, boolean ipv6, boolean killSwitch) {
+
+    public ClientRoutes {
+        Objects.requireNonNull(tunName, "tunName");
+        Objects.requireNonNull(server, "server");
+        routes = List.copyOf(routes);
+    }
+}

@@ -1,0 +1,21 @@
+package org.minivpn.api.route;
+
+import java.util.List;
+import java.util.Objects;
+import org.minivpn.api.IpPrefix;
+
+/**
+ * What a server asks of its routing: forward its clients' traffic and masquerade it out.
+ *
+ * @param tunName the server's TUN interface
+ * @param tunnelNetworks the client address pools (IPv4 and/or IPv6)
+ * @param egressInterface the interface traffic leaves by, or null for the one the default route uses
+ * @param mtu the tunnel MTU, to clamp TCP MSS so that nothing black-holes
+ */
+public record ServerRoutes(String tunName, List<IpPrefix> tunnelNetworks, String egressInterface, int mtu) {
+
+    public ServerRoutes {
+        Objects.requireNonNull(tunName, "tunName");
+        tunnelNetworks = List.copyOf(tunnelNetworks);
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Gogo commands in the {@code vpn} scope: thin over the api, they parse, call and format.
+ */
+package org.minivpn.shell;
