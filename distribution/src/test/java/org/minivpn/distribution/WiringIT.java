@@ -1,0 +1,129 @@
+package org.minivpn.distribution;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import javax.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.List;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/** Boots the distribution's bundle set in Felix and proves the wiring. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class WiringIT {
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ServiceComponentRuntime scr;
+
+    @Inject
+    private CommandProcessor processor;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    @Configuration
+    public Option[] config() {
+        return ApplianceOptions.appliance("wiring");
+    }
+
+    @Test
+    public void everyBundleOfTheDistributionIsActive() {
+        List<String> distribution = new ArrayList<>();
+        for (Path jar : ApplianceOptions.bundles()) {
+            distribution.add(jar.toUri().toString());
+        }
+        int seen = 0;
+        for (Bundle b : context.getBundles()) {
+            if (distribution.contains(b.getLocation())) {
+                seen++;
+                boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+                assertEquals(b.getSymbolicName() + " is not active", fragment ? Bundle.RESOLVED : Bundle.ACTIVE, b.getState());
+            }
+        }
+        assertEquals("every jar of the distribution is installed", distribution.size(), seen);
+    }
+
+    @Test
+    public void everyComponentOfOurBundlesIsSatisfied() {
+        int ours = 0;
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!d.bundle.symbolicName.startsWith("org.minivpn.")) {
+                continue;
+            }
+            ours++;
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                assertTrue(d.name + " is not satisfied (state " + c.state + ", unsatisfied references "
+                        + List.of(c.unsatisfiedReferences).stream().map(r -> r.name).toList() + ")",
+                        c.state == ComponentConfigurationDTO.SATISFIED || c.state == ComponentConfigurationDTO.ACTIVE);
+            }
+        }
+        assertTrue("our bundles declare components", ours >= 2);
+    }
+
+    @Test
+    public void vpnCommandsAnswerThroughAGogoSession() throws Exception {
+        String transports = run("vpn:transports");
+        assertTrue(transports, transports.contains("no transport is installed"));
+        String status = run("vpn:status");
+        assertTrue(status, status.contains("no VPN client"));
+        String help = run("help vpn:status");
+        assertTrue(help, help.contains("show the state of the VPN client"));
+    }
+
+    @Test
+    public void aConfigurationFileDroppedIntoConfigsIsApplied() throws Exception {
+        Path configs = Path.of(context.getProperty("minivpn.home"), "configs");
+        Files.writeString(configs.resolve("org.minivpn.test.cfg"), "greeting = hello\n");
+        Dictionary<String, Object> props = null;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (props == null && System.currentTimeMillis() < deadline) {
+            org.osgi.service.cm.Configuration[] found = configAdmin.listConfigurations("(service.pid=org.minivpn.test)");
+            props = found == null ? null : found[0].getProperties();
+            Thread.sleep(50);
+        }
+        assertNotNull("FileInstall applied configs/org.minivpn.test.cfg within 10 s", props);
+        assertEquals("hello", props.get("greeting"));
+    }
+
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CommandSession session = processor.createSession(InputStream.nullInputStream(), print, print);
+        try {
+            Object result = session.execute(command);
+            if (result != null) {
+                print.println(session.format(result, org.apache.felix.service.command.Converter.INSPECT));
+            }
+        } finally {
+            session.close();
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
