@@ -1,0 +1,135 @@
+package org.minivpn.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.apache.felix.gogo.runtime.CommandProcessorImpl;
+import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The control socket with the real Gogo runtime, outside OSGi. */
+class ControlServerTest {
+
+    @TempDir
+    Path dir;
+
+    private ThreadIOImpl threadIo;
+    private CommandProcessorImpl processor;
+
+    /** Commands registered in scope "t". */
+    public static final class TestCommands {
+        public String hello(String name) {
+            return "hello " + name;
+        }
+
+        public void shout(String text) {
+            System.out.println(text.toUpperCase());
+            System.err.println("shouted");
+        }
+
+        public void fail() {
+            throw new IllegalStateException("no CA configured: run vpn:pki init");
+        }
+    }
+
+    @BeforeEach
+    void gogo() {
+        threadIo = new ThreadIOImpl();
+        threadIo.start();
+        processor = new CommandProcessorImpl(threadIo);
+        TestCommands commands = new TestCommands();
+        for (String f : new String[] {"hello", "shout", "fail"}) {
+            processor.addCommand("t", commands, f);
+        }
+    }
+
+    @AfterEach
+    void stopGogo() {
+        threadIo.stop();
+    }
+
+    @Test
+    void runsACommandAndReturnsItsResultAndStatus() throws IOException {
+        Path socket = dir.resolve("run/minivpn.sock");
+        try (ControlServer server = new ControlServer(processor, socket)) {
+            Reply r = run(socket, "t:hello world");
+            assertEquals(0, r.status);
+            assertEquals("hello world", r.out.strip());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
+        }
+        assertFalse(Files.exists(socket), "the socket is removed on close");
+    }
+
+    @Test
+    void streamsWhatTheCommandPrintsToTheRightStream() throws IOException {
+        Path socket = dir.resolve("s.sock");
+        try (ControlServer server = new ControlServer(processor, socket)) {
+            Reply r = run(socket, "t:shout quiet");
+            assertEquals(0, r.status);
+            assertEquals("QUIET", r.out.strip());
+            assertEquals("shouted", r.err.strip());
+        }
+    }
+
+    @Test
+    void aFailingCommandGivesStatusOneAndItsMessage() throws IOException {
+        Path socket = dir.resolve("s.sock");
+        try (ControlServer server = new ControlServer(processor, socket)) {
+            Reply r = run(socket, "t:fail");
+            assertEquals(1, r.status);
+            assertTrue(r.err.contains("no CA configured: run vpn:pki init"), r.err);
+            Reply missing = run(socket, "t:nothing");
+            assertEquals(1, missing.status);
+            assertTrue(missing.err.contains("t:nothing"), missing.err);
+        }
+    }
+
+    @Test
+    void aStaleSocketIsReplacedButALiveOneIsNot() throws IOException {
+        Path socket = dir.resolve("s.sock");
+        Files.createFile(socket); // left by a process that died
+        try (ControlServer server = new ControlServer(processor, socket)) {
+            assertEquals(0, run(socket, "t:hello again").status);
+            IOException e = assertThrows(IOException.class, () -> new ControlServer(processor, socket));
+            assertTrue(e.getMessage().contains("another MiniVPN already listens"), e.getMessage());
+            assertEquals(0, run(socket, "t:hello still").status, "the first server still answers");
+        }
+    }
+
+    @Test
+    void theClientSaysWhenNoApplianceRuns() {
+        Reply r = run(dir.resolve("nothing.sock"), "lb");
+        assertEquals(ControlClient.NOT_RUNNING, r.status);
+        assertTrue(r.err.contains("no MiniVPN appliance is running"), r.err);
+    }
+
+    @Test
+    void socketPathComesFromThePropertyOrTheInstallationFolder() {
+        assertEquals(Path.of("/x/y.sock"), ControlSocket.socketPath("/x/y.sock", "/opt/minivpn"));
+        assertEquals(Path.of("/opt/minivpn/run/minivpn.sock"), ControlSocket.socketPath(null, "/opt/minivpn"));
+        assertEquals(Path.of("./run/minivpn.sock"), ControlSocket.socketPath("", null));
+    }
+
+    private record Reply(int status, String out, String err) {
+    }
+
+    private static Reply run(Path socket, String command) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = ControlClient.run(socket, command, out, err, Duration.ofSeconds(10));
+        return new Reply(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,119 @@
+package org.minivpn.distribution;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.minivpn.distribution.Appliances.Result;
+import org.minivpn.distribution.Appliances.Running;
+
+/**
+ * The distribution as a person uses it: bin/minivpn started headless, driven with bin/minivpn-ctl,
+ * two copies side by side, and the failures a user can run into.
+ */
+public class LaunchIT {
+
+    private static Path home;
+
+    @BeforeClass
+    public static void copyDistribution() throws Exception {
+        home = Appliances.copy("launch");
+    }
+
+    @Test
+    public void ctlRunsCommandsInTheRunningAppliance() throws Exception {
+        try (Running app = new Running(home).awaitReady()) {
+            Result lb = app.ctl("lb");
+            assertEquals(lb.err(), 0, lb.status());
+            for (String bundle : new String[] {"org.minivpn.api", "org.minivpn.control", "org.minivpn.shell"}) {
+                assertTrue(bundle + " listed active:\n" + lb.out(),
+                        lb.out().lines().anyMatch(l -> l.contains("Active") && l.contains(bundle)));
+            }
+            assertFalse("no bundle in another state:\n" + lb.out(),
+                    lb.out().lines().anyMatch(l -> l.matches("\\s*\\d+\\|(Installed|Resolved).*")));
+
+            Result status = app.ctl("vpn:status");
+            assertEquals(0, status.status());
+            assertTrue(status.out(), status.out().contains("no VPN client"));
+
+            Result missing = app.ctl("vpn:nosuchcommand");
+            assertEquals(1, missing.status());
+            assertTrue(missing.err(), missing.err().contains("vpn:nosuchcommand"));
+
+            assertEquals("the control socket is for its owner only", "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("run/minivpn.sock"))));
+
+            Result second = Appliances.exec(home, "bin/minivpn", "--headless");
+            assertEquals(second.err(), 1, second.status());
+            assertTrue(second.err(), second.err().contains("already running"));
+
+            assertEquals("SIGTERM stops the appliance", 143, app.stop());
+            assertFalse("the control socket is removed on stop", Files.exists(home.resolve("run/minivpn.sock")));
+        }
+        Result none = Appliances.ctl(home, "lb");
+        assertEquals(3, none.status());
+        assertTrue(none.err(), none.err().contains("no MiniVPN appliance is running"));
+    }
+
+    @Test
+    public void startupCommandsRunAndAFailingOneStopsTheAppliance() throws Exception {
+        Path copy = Appliances.copy("launch-commands");
+        Result ok = Appliances.exec(copy, "bin/minivpn", "--headless", "-c", "vpn:status", "-c", "stop 0");
+        assertEquals(ok.err(), 0, ok.status());
+        assertTrue(ok.out(), ok.out().contains("no VPN client"));
+
+        Result bad = Appliances.exec(copy, "bin/minivpn", "--headless", "-c", "vpn:nosuchcommand");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err(), bad.err().contains("startup command 'vpn:nosuchcommand' failed"));
+
+        Result usage = Appliances.exec(copy, "bin/minivpn", "--bogus");
+        assertEquals(2, usage.status());
+        assertTrue(usage.err(), usage.err().contains("unknown argument '--bogus'"));
+    }
+
+    @Test
+    public void twoCopiesRunSideBySideAndABundleDroppedIntoDeployStarts() throws Exception {
+        Path a = Appliances.copy("side-a");
+        Path b = Appliances.copy("side-b");
+        try (Running first = new Running(a); Running second = new Running(b)) {
+            first.awaitReady();
+            second.awaitReady();
+            writeBundle(b.resolve("deploy/org.minivpn.test.dropin.jar"), "org.minivpn.test.dropin");
+            long deadline = System.currentTimeMillis() + 15_000;
+            String listing = "";
+            while (System.currentTimeMillis() < deadline) {
+                listing = second.ctl("lb").out();
+                if (listing.lines().anyMatch(l -> l.contains("Active") && l.contains("org.minivpn.test.dropin"))) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertTrue("the dropped bundle is active in the second copy:\n" + listing,
+                    listing.lines().anyMatch(l -> l.contains("Active") && l.contains("org.minivpn.test.dropin")));
+            assertFalse("and only there", first.ctl("lb").out().contains("org.minivpn.test.dropin"));
+            assertNotEquals(first.ctl("lb").out(), listing);
+        }
+    }
+
+    private static void writeBundle(Path jar, String symbolicName) throws Exception {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+        m.getMainAttributes().putValue("Bundle-SymbolicName", symbolicName);
+        m.getMainAttributes().putValue("Bundle-Version", "1.0.0");
+        Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp), m)) {
+            out.flush();
+        }
+        Files.move(tmp, jar); // FileInstall sees the whole jar at once
+    }
+}
