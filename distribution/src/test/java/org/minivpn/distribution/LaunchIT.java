@@ -104,12 +104,26 @@ public class LaunchIT {
         }
     }
 
-    private static void writeBundle(Path jar, String symbolicName) throws Exception {
+    @Test
+    public void aBundleThatCannotResolveIsReportedWithoutAStackTrace() throws Exception {
+        Path copy = Appliances.copy("launch-broken");
+        writeBundle(copy.resolve("bundle/broken.jar"), "org.minivpn.test.broken", "does.not.exist");
+        Result r = Appliances.exec(copy, "bin/minivpn", "--headless", "-c", "stop 0");
+        assertEquals(r.err(), 1, r.status());
+        assertTrue(r.err(), r.err().contains("the appliance could not start"));
+        assertTrue(r.err(), r.err().contains("org.minivpn.test.broken: Unable to resolve"));
+        assertFalse("no stack trace:\n" + r.err() + r.out(), (r.err() + r.out()).contains("\tat "));
+    }
+
+    private static void writeBundle(Path jar, String symbolicName, String... imports) throws Exception {
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         m.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
         m.getMainAttributes().putValue("Bundle-SymbolicName", symbolicName);
         m.getMainAttributes().putValue("Bundle-Version", "1.0.0");
+        if (imports.length > 0) {
+            m.getMainAttributes().putValue("Import-Package", String.join(",", imports));
+        }
         Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp), m)) {
             out.flush();

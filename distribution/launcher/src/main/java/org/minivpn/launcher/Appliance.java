@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 
@@ -42,6 +44,7 @@ import org.osgi.framework.launch.FrameworkFactory;
 final class Appliance {
 
     static final String HOME_PROPERTY = "minivpn.home";
+    private static final String START_LAST = "org.apache.felix.gogo.jline";
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration SOCKET_WAIT = Duration.ofSeconds(10);
@@ -68,8 +71,6 @@ final class Appliance {
             Framework framework = start(config);
             Thread hook = new Thread(() -> stop(framework), "minivpn-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            log.println("MiniVPN ready in " + sinceLaunch() + " ms (" + home + ")"
-                    + (options.headless() ? "; headless, control it with bin/minivpn-ctl" : ""));
             int status = runStartupCommands(framework);
             try {
                 framework.waitForStop(0);
@@ -147,31 +148,37 @@ final class Appliance {
     private Framework start(Map<String, String> config) throws LaunchException {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new LaunchException("no OSGi framework in lib/: the installation is incomplete"));
-        Framework framework = factory.newFramework(config);
-        List<String> problems = new ArrayList<>();
+        Map<String, Object> withLog = new HashMap<>(config);
+        withLog.put("felix.log.logger", new FrameworkLog(log));
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Framework framework = factory.newFramework((Map) withLog);
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        FrameworkListener errors = e -> {
+            if (e.getType() == FrameworkEvent.ERROR && e.getThrowable() != null) {
+                problems.add(e.getBundle().getSymbolicName() + ": " + rootMessage(e.getThrowable()));
+            }
+        };
         try {
-            framework.init((FrameworkEvent e) -> {
-                if (e.getType() == FrameworkEvent.ERROR && e.getThrowable() != null) {
-                    problems.add(e.getBundle().getSymbolicName() + ": " + rootMessage(e.getThrowable()));
-                }
-            });
-            framework.getBundleContext().addFrameworkListener(e -> {
-                if (e.getType() == FrameworkEvent.ERROR && e.getThrowable() != null) {
-                    problems.add(e.getBundle().getSymbolicName() + ": " + rootMessage(e.getThrowable()));
-                }
-            });
+            framework.init(errors);
+            framework.getBundleContext().addFrameworkListener(errors);
             List<Bundle> bundles = install(framework);
-            for (Bundle b : bundles) {
-                if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+            List<Bundle> first = bundles.stream().filter(b -> !START_LAST.equals(b.getSymbolicName())).toList();
+            for (Bundle b : first) {
+                if (!isFragment(b)) {
                     b.start();
                 }
             }
             framework.start();
-            for (Bundle b : bundles) {
-                boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
-                if (!fragment && b.getState() != Bundle.ACTIVE) {
-                    problems.add(b.getSymbolicName() + " is not active (state " + b.getState() + ")");
+            checkActive(first, problems);
+            if (problems.isEmpty()) {
+                log.println("MiniVPN ready in " + sinceLaunch() + " ms (" + home + ")"
+                        + (options.headless() ? "; headless, control it with bin/minivpn-ctl" : "; type help for commands"));
+                // The interactive shell comes last, so that its prompt appears once everything is up.
+                List<Bundle> last = bundles.stream().filter(b -> START_LAST.equals(b.getSymbolicName())).toList();
+                for (Bundle b : last) {
+                    b.start();
                 }
+                checkActive(last, problems);
             }
         } catch (BundleException e) {
             problems.add(rootMessage(e));
@@ -183,6 +190,18 @@ final class Appliance {
                     + home.resolve("bundle"));
         }
         return framework;
+    }
+
+    private static boolean isFragment(Bundle b) {
+        return b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+    }
+
+    private static void checkActive(List<Bundle> bundles, List<String> problems) {
+        for (Bundle b : bundles) {
+            if (!isFragment(b) && b.getState() != Bundle.ACTIVE) {
+                problems.add(b.getSymbolicName() + " is not active (state " + b.getState() + ")");
+            }
+        }
     }
 
     private List<Bundle> install(Framework framework) throws LaunchException, BundleException {
