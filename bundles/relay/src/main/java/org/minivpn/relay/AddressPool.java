@@ -1,0 +1,197 @@
+package org.minivpn.relay;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.minivpn.api.IpPrefix;
+
+/**
+ * The server's tunnel addresses: slot {@code i} is host {@code i} of the IPv4 pool and, when an IPv6
+ * pool is configured, host {@code i} of it too. Slot 1 is the server itself; slot 0 and the IPv4
+ * broadcast are never given out. A static address bound to an identity reserves its slot.
+ *
+ * <p>{@link #owner4}/{@link #owner6} map a destination address to the peer that owns it without
+ * allocating or locking (the relay's hot path); {@link #allocate}/{@link #release} are synchronized.
+ *
+ * @param <P> the per-peer state the relay keeps
+ */
+final class AddressPool<P> {
+
+    /** The server's own slot. */
+    static final int SERVER = 1;
+    private static final int MAX_SLOTS = 1 << 16;
+
+    private final IpPrefix pool4;
+    private final IpPrefix pool6; // null when the tunnel has no IPv6
+    private final int base4;
+    private final long base6High;
+    private final long base6Low;
+    private final int slots;
+    private final AtomicReferenceArray<P> owners;
+    private final Map<String, Integer> reserved; // identity → slot
+    private final boolean[] taken; // guarded by this
+
+    AddressPool(IpPrefix pool4, IpPrefix pool6, Map<String, InetAddress> statics) {
+        if (!pool4.isIpv4()) {
+            throw new IllegalArgumentException("pool " + pool4 + " is not IPv4: set pool to e.g. 10.7.0.0/24");
+        }
+        if (pool4.prefixLength() < 16 || pool4.prefixLength() > 29) {
+            throw new IllegalArgumentException("pool " + pool4 + " must be between /16 and /29 (e.g. 10.7.0.0/24)");
+        }
+        this.pool4 = pool4.network();
+        this.base4 = toInt(this.pool4.address());
+        this.slots = Math.min(MAX_SLOTS, 1 << (32 - pool4.prefixLength()));
+        if (pool6 != null) {
+            if (pool6.isIpv4()) {
+                throw new IllegalArgumentException("pool6 " + pool6 + " is not IPv6: set it to e.g. fd00:7::/64");
+            }
+            if (pool6.prefixLength() > 128 - 16) {
+                throw new IllegalArgumentException("pool6 " + pool6 + " is too small: use /112 or larger (e.g. /64)");
+            }
+            this.pool6 = pool6.network();
+            byte[] a = this.pool6.address().getAddress();
+            this.base6High = Wire.getLong(a, 0);
+            this.base6Low = Wire.getLong(a, 8);
+        } else {
+            this.pool6 = null;
+            this.base6High = 0;
+            this.base6Low = 0;
+        }
+        this.owners = new AtomicReferenceArray<>(slots);
+        this.taken = new boolean[slots];
+        taken[0] = true;
+        taken[SERVER] = true;
+        taken[slots - 1] = true; // broadcast
+        this.reserved = new HashMap<>();
+        statics.forEach((identity, address) -> {
+            int slot = address instanceof Inet6Address ? slot6(address) : slot4(toInt(address));
+            if (slot <= SERVER || slot >= slots - 1) {
+                throw new IllegalArgumentException("static address " + address.getHostAddress() + " for '" + identity
+                        + "' is not a client address of pool " + pool4 + (pool6 == null ? "" : " / " + pool6));
+            }
+            if (reserved.containsValue(slot)) {
+                throw new IllegalArgumentException("static address " + address.getHostAddress() + " is given to two identities");
+            }
+            reserved.put(identity, slot);
+        });
+    }
+
+    IpPrefix pool4() {
+        return pool4;
+    }
+
+    /** The IPv6 pool, or null. */
+    IpPrefix pool6() {
+        return pool6;
+    }
+
+    /**
+     * Takes a slot for {@code identity}: its static one when configured, else the lowest free one
+     * not reserved for someone else.
+     *
+     * @return the slot, or -1 when the pool is exhausted or the identity's static slot is in use
+     */
+    synchronized int allocate(String identity, P owner) {
+        Integer fixed = reserved.get(identity);
+        if (fixed != null) {
+            return claim(fixed, owner) ? fixed : -1;
+        }
+        for (int i = SERVER + 1; i < slots - 1; i++) {
+            if (!taken[i] && !reserved.containsValue(i) && claim(i, owner)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** True when {@code identity} has a static address. */
+    boolean hasStatic(String identity) {
+        return reserved.containsKey(identity);
+    }
+
+    private boolean claim(int slot, P owner) {
+        if (taken[slot]) {
+            return false;
+        }
+        taken[slot] = true;
+        owners.set(slot, owner);
+        return true;
+    }
+
+    synchronized void release(int slot, P owner) {
+        if (slot > SERVER && slot < slots - 1 && owners.get(slot) == owner) {
+            owners.set(slot, null);
+            taken[slot] = false;
+        }
+    }
+
+    /** The peer whose IPv4 address is {@code address}, or null. Allocates nothing. */
+    P owner4(int address) {
+        int slot = slot4(address);
+        return slot < 0 ? null : owners.get(slot);
+    }
+
+    /** The peer whose IPv6 address is {@code high:low}, or null. Allocates nothing. */
+    P owner6(long high, long low) {
+        int slot = slot6(high, low);
+        return slot < 0 ? null : owners.get(slot);
+    }
+
+    int slot4(int address) {
+        long i = (address & 0xffffffffL) - (base4 & 0xffffffffL);
+        return i >= 0 && i < slots ? (int) i : -1;
+    }
+
+    int slot6(long high, long low) {
+        if (pool6 == null || high != base6High) {
+            return -1;
+        }
+        long i = low - base6Low;
+        return i >= 0 && i < slots ? (int) i : -1;
+    }
+
+    private int slot6(InetAddress a) {
+        byte[] b = a.getAddress();
+        return slot6(Wire.getLong(b, 0), Wire.getLong(b, 8));
+    }
+
+    /** The IPv4 address of a slot, as an int. */
+    int address4(int slot) {
+        return base4 + slot;
+    }
+
+    IpPrefix prefix4(int slot) {
+        return new IpPrefix(toAddress(address4(slot)), pool4.prefixLength());
+    }
+
+    /** The IPv6 address of a slot with the pool's prefix length, or null without IPv6. */
+    IpPrefix prefix6(int slot) {
+        if (pool6 == null) {
+            return null;
+        }
+        byte[] b = new byte[16];
+        Wire.putLong(b, 0, base6High);
+        Wire.putLong(b, 8, base6Low + slot);
+        try {
+            return new IpPrefix(InetAddress.getByAddress(b), pool6.prefixLength());
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static int toInt(InetAddress a) {
+        byte[] b = a.getAddress();
+        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+    }
+
+    static InetAddress toAddress(int v) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package org.minivpn.relay;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration of the VPN client, PID {@code org.minivpn.relay.client}. */
+@ObjectClassDefinition(name = "MiniVPN client", description = "One tunnel to one server.")
+@interface ClientConfig {
+
+    @AttributeDefinition(description = "transport type to connect with; empty for the highest-ranked secure one."
+            + " Changing it moves a connected client to that transport by reconnecting")
+    String transport() default "";
+
+    @AttributeDefinition(description = "identity the server's certificate must carry; empty: the host name given"
+            + " to vpn:connect, or any identity the CA vouches for when an address is given")
+    String server_name() default "";
+
+    @AttributeDefinition(description = "tunnel addresses (CIDR) to use when the server pushes none")
+    String[] address() default {};
+
+    @AttributeDefinition(description = "tunnel MTU when the server pushes none")
+    int mtu() default 1400;
+
+    @AttributeDefinition(description = "route only the server's pushed routes through the tunnel")
+    boolean split_tunnel() default false;
+
+    @AttributeDefinition(description = "drop all traffic outside the tunnel until vpn:disconnect")
+    boolean kill_switch() default false;
+
+    @AttributeDefinition(description = "seconds one handshake may take")
+    int handshake_timeout_seconds() default 10;
+
+    @AttributeDefinition(description = "milliseconds to wait for the server's configuration after the handshake")
+    int config_wait_millis() default 3000;
+
+    @AttributeDefinition(description = "seconds between keepalive pings when the server pushes none")
+    int keepalive_seconds() default 10;
+
+    @AttributeDefinition(description = "seconds of silence after which the server is declared dead, when it pushes none")
+    int timeout_seconds() default 60;
+
+    @AttributeDefinition(description = "ceiling in seconds of the reconnect backoff")
+    int reconnect_max_seconds() default 30;
+
+    @AttributeDefinition(description = "the TUN device to use (target filter)")
+    String tun_target() default "(tun.name=tun0)";
+
+    @AttributeDefinition(description = "the routing configurator to use (target filter)")
+    String routing_target() default "(route.type=linux)";
+}

@@ -1,0 +1,458 @@
+package org.minivpn.relay;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.minivpn.api.relay.ClientState;
+import org.minivpn.api.relay.ClientStatus;
+import org.minivpn.api.relay.Traffic;
+import org.minivpn.api.route.AppliedRoutes;
+import org.minivpn.api.route.ClientRoutes;
+import org.minivpn.api.route.RouteConfigurator;
+import org.minivpn.api.transport.Session;
+import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.api.transport.Transport;
+import org.minivpn.api.tun.TunDevice;
+import org.minivpn.api.tun.TunSettings;
+
+/**
+ * One client tunnel, from connect to disconnect, across any number of reconnects. The TUN settings
+ * and routes stay in place while it reconnects, so nothing leaks out of the tunnel meanwhile.
+ * See the package documentation for its threads.
+ */
+final class ClientEngine implements SessionHandler, AutoCloseable {
+
+    /** Told of every state change, on the engine's threads. */
+    interface StateListener {
+        void changed(ClientState from, ClientState to, String reason);
+    }
+
+    private static final Logger LOG = System.getLogger(ClientEngine.class.getName());
+    private static final int READ_TIMEOUT_MILLIS = 200;
+
+    private final TunDevice tun;
+    private final Supplier<Transport> transports;
+    private final RouteConfigurator routing;
+    private final ClientSettings settings;
+    private final InetSocketAddress server;
+    private final String serverLabel;
+    private final StateListener listener;
+    private final Counters counters = new Counters();
+    private final Object sendLock = new Object();
+    private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
+    private final Object signal = new Object();
+    private final Thread tunReader;
+    private final Thread supervisor;
+
+    private volatile boolean running = true;
+    private volatile Session session;
+    private volatile Session handshaking;
+    private volatile CompletableFuture<PushedConfig> pendingConfig;
+    private volatile ClientState state = ClientState.DISCONNECTED;
+    private volatile Instant since = Instant.now();
+    private volatile long lastSeenNanos;
+    private volatile long rttNanos = -1;
+    private volatile int reconnects;
+    private volatile String transportType = "";
+    private volatile PushedConfig config;
+    private volatile long keepaliveNanos;
+    private volatile long timeoutNanos;
+    private boolean lost; // guarded by signal
+    private String lostReason; // guarded by signal
+    private AppliedRoutes routes;
+
+    ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
+            InetSocketAddress server, String serverLabel, StateListener listener) {
+        this.tun = tun;
+        this.transports = transports;
+        this.routing = routing;
+        this.settings = settings;
+        this.server = server;
+        this.serverLabel = serverLabel;
+        this.listener = listener;
+        this.tunReader = new Thread(this::tunToSession, "relay-" + tun.name() + "-tx");
+        this.supervisor = new Thread(this::superviseSession, "relay-" + tun.name() + "-reconnect");
+        tunReader.setDaemon(true);
+        supervisor.setDaemon(true);
+    }
+
+    /**
+     * Makes the first session, applies the tunnel's addresses and routes, and starts relaying.
+     * On failure everything it did is undone and the reason says what to do.
+     */
+    void connect() throws IOException {
+        change(ClientState.CONNECTING, "connecting to " + serverLabel);
+        try {
+            Session s = handshake();
+            PushedConfig pushed = awaitConfig(s);
+            applyTun(pushed);
+            if (routing != null) {
+                routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
+                        !settings.splitTunnel(), pushed.routes(), pushed.hasIpv6(), settings.killSwitch()));
+            }
+            lastSeenNanos = System.nanoTime();
+            session = s;
+        } catch (IOException | RuntimeException e) {
+            running = false;
+            undo();
+            change(ClientState.DISCONNECTED, e.getMessage());
+            throw e;
+        }
+        tunReader.start();
+        supervisor.start();
+        change(ClientState.CONNECTED, "tunnel up: " + config.addresses());
+    }
+
+    private Session handshake() throws IOException {
+        Transport t = transports.get();
+        if (t == null) {
+            throw new IOException("no transport is available: install one (e.g. org.minivpn.transport.dtls) in deploy/");
+        }
+        transportType = t.type();
+        CompletableFuture<PushedConfig> future = new CompletableFuture<>();
+        pendingConfig = future;
+        Session s = t.connect(server, settings.serverName(), this, settings.handshakeTimeout());
+        handshaking = s;
+        return s;
+    }
+
+    /** Sends a hello and waits for the server's configuration; a server that pushes none gets ours. */
+    private PushedConfig awaitConfig(Session s) throws IOException {
+        byte[] hello = Wire.hello();
+        synchronized (sendLock) {
+            s.send(hello, 0, hello.length);
+        }
+        try {
+            return pendingConfig.get(settings.configWait().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            if (!s.isOpen()) {
+                throw new IOException("the server closed the session: " + closeReason());
+            }
+            if (settings.staticAddresses().isEmpty()) {
+                s.close();
+                throw new SocketTimeoutException("the server pushed no configuration within "
+                        + settings.configWait().toMillis() + " ms and no static address is configured: set address in"
+                        + " configs/org.minivpn.relay.client.cfg");
+            }
+            LOG.log(Level.INFO, "the server pushed no configuration; using the configured " + settings.staticAddresses());
+            return PushedConfig.local(settings);
+        } catch (ExecutionException e) {
+            s.close();
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            s.close();
+            throw new IOException("interrupted while waiting for the server's configuration");
+        }
+    }
+
+    private volatile String goodbye;
+
+    private String closeReason() {
+        String g = goodbye;
+        return g != null ? g : "no reason given";
+    }
+
+    private void applyTun(PushedConfig pushed) throws IOException {
+        if (pushed.addresses().isEmpty()) {
+            throw new IOException("no tunnel address: the server pushed none and none is configured");
+        }
+        PushedConfig old = config;
+        if (old == null || !old.addresses().equals(pushed.addresses()) || old.mtu() != pushed.mtu()) {
+            tun.configure(new TunSettings(pushed.mtu(), pushed.addresses()));
+        }
+        config = pushed;
+        keepaliveNanos = pushed.keepalive().toNanos();
+        timeoutNanos = pushed.timeout().toNanos();
+    }
+
+    // ---- transport → TUN (the transport's receive thread) ----
+
+    @Override
+    public void received(Session s, byte[] buf, int off, int len) {
+        if (s != session && s != handshaking) {
+            return; // a session already replaced
+        }
+        lastSeenNanos = System.nanoTime();
+        if (Wire.looksLikeIp(buf, off, len)) {
+            try {
+                tun.write(buf, off, len);
+                counters.bytesIn += len;
+                counters.packetsIn++;
+            } catch (IOException e) {
+                counters.droppedIn++;
+            }
+            return;
+        }
+        byte type = len > 0 ? buf[off] : 0;
+        switch (type) {
+            case Wire.CONFIG -> {
+                CompletableFuture<PushedConfig> f = pendingConfig;
+                try {
+                    f.complete(PushedConfig.parse(Wire.parseConfig(buf, off, len), settings));
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(new IOException("the server pushed a configuration this client cannot use: "
+                            + e.getMessage(), e));
+                }
+            }
+            case Wire.PING -> {
+                if (len == Wire.PING_LENGTH) {
+                    synchronized (sendLock) {
+                        System.arraycopy(buf, off, control, 0, len);
+                        control[0] = Wire.PONG;
+                        try {
+                            s.send(control, 0, len);
+                        } catch (IOException e) {
+                            counters.droppedOut++;
+                        }
+                    }
+                }
+            }
+            case Wire.PONG -> {
+                if (len == Wire.PING_LENGTH) {
+                    rttNanos = System.nanoTime() - Wire.getLong(buf, off + 1);
+                }
+            }
+            case Wire.GOODBYE -> {
+                goodbye = Wire.goodbyeReason(buf, off, len);
+                LOG.log(Level.WARNING, "the server said goodbye: " + goodbye);
+                s.close();
+                sessionLost(s, "the server said: " + goodbye);
+            }
+            default -> counters.droppedIn++;
+        }
+    }
+
+    @Override
+    public void closed(Session s, String reason) {
+        sessionLost(s, reason);
+    }
+
+    private void sessionLost(Session s, String reason) {
+        if (s != session) {
+            return;
+        }
+        synchronized (signal) {
+            if (!lost) {
+                lost = true;
+                lostReason = reason;
+            }
+            signal.notifyAll();
+        }
+    }
+
+    // ---- TUN → transport (the relay's own thread) ----
+
+    private void tunToSession() {
+        byte[] buf = new byte[65536];
+        byte[] ping = new byte[Wire.PING_LENGTH];
+        long nextPing = System.nanoTime();
+        while (running) {
+            int n;
+            try {
+                n = tun.read(buf, 0, buf.length, READ_TIMEOUT_MILLIS);
+            } catch (ClosedChannelException e) {
+                if (running) {
+                    LOG.log(Level.ERROR, "the TUN device " + tun.name() + " went away; the client stops relaying");
+                    sessionLost(session, "the TUN device went away");
+                }
+                return;
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "reading " + tun.name() + " failed: " + e.getMessage());
+                continue;
+            }
+            if (n > 0) {
+                toServer(buf, n);
+            }
+            long now = System.nanoTime();
+            Session s = session;
+            if (s != null && state == ClientState.CONNECTED) {
+                if (now - lastSeenNanos > timeoutNanos) {
+                    LOG.log(Level.WARNING, "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
+                    sessionLost(s, "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
+                    s.close();
+                } else if (now - nextPing >= 0) {
+                    nextPing = now + keepaliveNanos;
+                    synchronized (sendLock) {
+                        try {
+                            s.send(ping, 0, Wire.ping(ping, Wire.PING, now));
+                        } catch (IOException e) {
+                            counters.droppedOut++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sends one packet read from the TUN; while there is no session it is dropped, never sent elsewhere. */
+    void toServer(byte[] buf, int n) {
+        Session s = session;
+        if (s == null || state != ClientState.CONNECTED) {
+            counters.droppedOut++;
+            return;
+        }
+        try {
+            synchronized (sendLock) {
+                s.send(buf, 0, n);
+            }
+            counters.bytesOut += n;
+            counters.packetsOut++;
+        } catch (IOException e) {
+            counters.droppedOut++;
+        }
+    }
+
+    // ---- reconnects (the supervisor thread) ----
+
+    private void superviseSession() {
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.reconnectMax());
+        while (running) {
+            String reason;
+            synchronized (signal) {
+                while (running && !lost) {
+                    try {
+                        signal.wait(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                reason = lostReason;
+                lost = false;
+            }
+            if (!running) {
+                return;
+            }
+            Session old = session;
+            if (old != null) {
+                old.close();
+            }
+            change(ClientState.RECONNECTING, reason);
+            backoff.reset();
+            while (running) {
+                try {
+                    goodbye = null;
+                    Session s = handshake();
+                    applyTun(awaitConfig(s));
+                    lastSeenNanos = System.nanoTime();
+                    session = s;
+                    reconnects++;
+                    change(ClientState.CONNECTED, "reconnected");
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    long delay = backoff.nextDelayMillis();
+                    LOG.log(Level.WARNING, "reconnect to " + serverLabel + " failed (" + e.getMessage() + "); next try in "
+                            + delay + " ms");
+                    synchronized (signal) {
+                        try {
+                            if (running) {
+                                signal.wait(delay);
+                            }
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Drops the current session so that the next one is made with the transport chosen now. */
+    void reconnect(String reason) {
+        Session s = session;
+        if (s != null && running) {
+            sessionLost(s, reason);
+        }
+    }
+
+    // ---- state ----
+
+    ClientState state() {
+        return state;
+    }
+
+    ClientStatus status() {
+        Session s = session;
+        PushedConfig c = config;
+        long rtt = rttNanos;
+        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
+                s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
+                reconnects);
+    }
+
+    Traffic traffic() {
+        return counters.snapshot();
+    }
+
+    private void change(ClientState to, String reason) {
+        ClientState from = state;
+        state = to;
+        since = Instant.now();
+        LOG.log(Level.INFO, from + " -> " + to + ": " + reason);
+        listener.changed(from, to, reason);
+    }
+
+    /** Says goodbye, ends the session, stops the threads and restores routing. Idempotent. */
+    @Override
+    public void close() {
+        if (!running && state == ClientState.DISCONNECTED) {
+            return;
+        }
+        running = false;
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+        Session s = session;
+        if (s != null) {
+            byte[] bye = Wire.goodbye("the client disconnected");
+            synchronized (sendLock) {
+                try {
+                    s.send(bye, 0, bye.length);
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+        }
+        join(tunReader);
+        join(supervisor);
+        undo();
+        change(ClientState.DISCONNECTED, "disconnected");
+    }
+
+    private void undo() {
+        Session s = session;
+        session = null;
+        if (s != null) {
+            s.close();
+        }
+        Session h = handshaking;
+        if (h != null) {
+            h.close();
+        }
+        if (routes != null) {
+            routes.close();
+            routes = null;
+        }
+    }
+
+    private static void join(Thread t) {
+        if (t.isAlive() && Thread.currentThread() != t) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package org.minivpn.relay;
+
+import java.time.Duration;
+import java.util.List;
+import org.minivpn.api.IpPrefix;
+
+/**
+ * How a client connects, parsed from its configuration and the connect request.
+ *
+ * @param serverName the identity the server's certificate must carry, or null for any the CA vouches for
+ * @param staticAddresses tunnel addresses to use when the server pushes none
+ * @param mtu the MTU to use when the server pushes none
+ * @param splitTunnel true to route only pushed routes through the tunnel
+ * @param killSwitch true to drop traffic outside the tunnel until disconnect
+ * @param handshakeTimeout the longest one handshake may take
+ * @param configWait how long to wait for the server's configuration after the handshake
+ * @param keepalive how often to ping the server when it pushes no interval
+ * @param timeout silence after which the server is declared dead, when it pushes none
+ * @param reconnectMax the ceiling of the reconnect backoff
+ */
+record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
+        Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax) {
+
+    ClientSettings {
+        staticAddresses = List.copyOf(staticAddresses);
+    }
+}

@@ -1,0 +1,54 @@
+package org.minivpn.relay;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration of the VPN server, PID {@code org.minivpn.relay.server}. */
+@ObjectClassDefinition(name = "MiniVPN server", description = "Serves many clients on one transport listener.")
+@interface ServerConfig {
+
+    @AttributeDefinition(description = "start serving when the appliance starts, without vpn:serve")
+    boolean autostart() default false;
+
+    @AttributeDefinition(description = "local address to listen on")
+    String listen() default "0.0.0.0";
+
+    @AttributeDefinition(description = "UDP port")
+    int port() default 23232;
+
+    @AttributeDefinition(description = "transport type to serve with; empty for the highest-ranked secure one")
+    String transport() default "";
+
+    @AttributeDefinition(description = "IPv4 client pool; its first host is the server's tunnel address")
+    String pool() default "10.7.0.0/24";
+
+    @AttributeDefinition(description = "IPv6 client pool (e.g. fd00:7::/64); empty for none")
+    String pool6() default "";
+
+    @AttributeDefinition(description = "tunnel MTU")
+    int mtu() default 1400;
+
+    @AttributeDefinition(description = "routes pushed to clients (CIDR), used by split-tunnel clients")
+    String[] routes() default {};
+
+    @AttributeDefinition(description = "let clients reach each other through the server")
+    boolean client_to_client() default true;
+
+    @AttributeDefinition(description = "static tunnel addresses by client identity, as identity=address")
+    String[] statics() default {};
+
+    @AttributeDefinition(description = "interface NATed traffic leaves by; empty for the default route's")
+    String egress() default "";
+
+    @AttributeDefinition(description = "seconds between keepalive pings")
+    int keepalive_seconds() default 10;
+
+    @AttributeDefinition(description = "seconds of silence after which a client is dropped")
+    int timeout_seconds() default 60;
+
+    @AttributeDefinition(description = "the TUN device to serve on (target filter)")
+    String tun_target() default "(tun.name=tun0)";
+
+    @AttributeDefinition(description = "the routing configurator to use (target filter)")
+    String routing_target() default "(route.type=linux)";
+}

@@ -1,0 +1,434 @@
+package org.minivpn.relay;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.minivpn.api.IpPrefix;
+import org.minivpn.api.relay.SessionInfo;
+import org.minivpn.api.route.AppliedRoutes;
+import org.minivpn.api.route.RouteConfigurator;
+import org.minivpn.api.route.ServerRoutes;
+import org.minivpn.api.transport.Session;
+import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.api.transport.Transport;
+import org.minivpn.api.transport.TransportServer;
+import org.minivpn.api.tun.TunDevice;
+import org.minivpn.api.tun.TunSettings;
+
+/**
+ * One running VPN server: a transport listener, the TUN device and the sessions between them.
+ * See the package documentation for its threads.
+ */
+final class ServerEngine implements SessionHandler, AutoCloseable {
+
+    private static final Logger LOG = System.getLogger(ServerEngine.class.getName());
+    private static final int READ_TIMEOUT_MILLIS = 200;
+
+    private final TunDevice tun;
+    private final Transport transport;
+    private final RouteConfigurator routing;
+    private final ServerSettings settings;
+    private final AddressPool<Peer> pool;
+    private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
+    private final Object tunWriteLock = new Object();
+    private final Counters unrouted = new Counters();
+    private final Thread tunReader;
+    private final long keepaliveNanos;
+    private final long timeoutNanos;
+
+    private volatile boolean running = true;
+    private TransportServer server;
+    private AppliedRoutes routes;
+
+    /** State of one client session. Sends to it are guarded by its monitor. */
+    static final class Peer {
+        final Session session;
+        final String identity;
+        final Counters counters = new Counters();
+        final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by this
+        volatile long lastSeenNanos;
+        volatile long rttNanos = -1;
+        volatile Instant lastSeen = Instant.now();
+        long nextPingNanos; // TUN thread only
+        int slot = -1;
+        int address4;
+        long address6High;
+        long address6Low;
+        boolean hasAddress6;
+
+        Peer(Session session) {
+            this.session = session;
+            this.identity = session.peerIdentity();
+        }
+    }
+
+    ServerEngine(TunDevice tun, Transport transport, RouteConfigurator routing, ServerSettings settings) {
+        this.tun = tun;
+        this.transport = transport;
+        this.routing = routing;
+        this.settings = settings;
+        this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics());
+        this.keepaliveNanos = settings.keepalive().toNanos();
+        this.timeoutNanos = settings.timeout().toNanos();
+        this.tunReader = new Thread(this::tunToSessions, "relay-" + tun.name() + "-tx");
+        tunReader.setDaemon(true);
+    }
+
+    /** Configures the TUN, listens, routes, then starts relaying. On failure nothing is left running. */
+    void start() throws IOException {
+        List<IpPrefix> addresses = new ArrayList<>();
+        addresses.add(pool.prefix4(AddressPool.SERVER));
+        if (pool.pool6() != null) {
+            addresses.add(pool.prefix6(AddressPool.SERVER));
+        }
+        try {
+            tun.configure(new TunSettings(settings.mtu(), addresses));
+            server = transport.listen(new InetSocketAddress(settings.listen(), settings.port()), this);
+            if (routing != null) {
+                List<IpPrefix> networks = new ArrayList<>();
+                networks.add(pool.pool4());
+                if (pool.pool6() != null) {
+                    networks.add(pool.pool6());
+                }
+                routes = routing.routeServer(new ServerRoutes(tun.name(), networks, settings.egress(), settings.mtu()));
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        tunReader.start();
+        LOG.log(Level.INFO, "serving on " + server.localAddress() + " through " + tun.name() + " " + addresses);
+    }
+
+    InetSocketAddress localAddress() {
+        return server.localAddress();
+    }
+
+    // ---- transport → TUN (the transport's receive thread) ----
+
+    @Override
+    public void opened(Session session) {
+        Peer p = new Peer(session);
+        p.lastSeenNanos = System.nanoTime();
+        session.attach(p);
+        peers.add(p);
+    }
+
+    @Override
+    public void received(Session session, byte[] buf, int off, int len) {
+        Peer p = (Peer) session.attachment();
+        if (p == null) {
+            opened(session);
+            p = (Peer) session.attachment();
+        }
+        p.lastSeenNanos = System.nanoTime();
+        if (Wire.looksLikeIp(buf, off, len)) {
+            if (p.slot < 0 && !assignStatic(p)) {
+                return;
+            }
+            fromClient(p, buf, off, len);
+        } else {
+            control(p, buf, off, len);
+        }
+    }
+
+    /** One IP packet from a client: checked against its address, then written to the TUN. */
+    private void fromClient(Peer p, byte[] buf, int off, int len) {
+        Counters c = p.counters;
+        int v = Wire.ipVersion(buf, off, len);
+        boolean own;
+        boolean toClient;
+        if (v == 4) {
+            own = Wire.ipv4Source(buf, off) == p.address4;
+            toClient = pool.owner4(Wire.ipv4Destination(buf, off)) != null;
+        } else if (v == 6) {
+            own = p.hasAddress6 && Wire.ipv6SourceHigh(buf, off) == p.address6High
+                    && Wire.ipv6SourceLow(buf, off) == p.address6Low;
+            toClient = pool.owner6(Wire.ipv6DestinationHigh(buf, off), Wire.ipv6DestinationLow(buf, off)) != null;
+        } else {
+            c.droppedIn++;
+            return;
+        }
+        if (!own) {
+            c.spoofed++;
+            return;
+        }
+        if (toClient && !settings.clientToClient()) {
+            c.droppedIn++;
+            return;
+        }
+        try {
+            synchronized (tunWriteLock) {
+                tun.write(buf, off, len);
+            }
+            c.bytesIn += len;
+            c.packetsIn++;
+        } catch (IOException e) {
+            c.droppedIn++;
+        }
+    }
+
+    private void control(Peer p, byte[] buf, int off, int len) {
+        byte type = len > 0 ? buf[off] : 0;
+        switch (type) {
+            case Wire.HELLO -> hello(p);
+            case Wire.PING -> {
+                if (len == Wire.PING_LENGTH) {
+                    synchronized (p) {
+                        System.arraycopy(buf, off, p.control, 0, len);
+                        p.control[0] = Wire.PONG;
+                        sendQuietly(p, p.control, len);
+                    }
+                }
+            }
+            case Wire.PONG -> {
+                if (len == Wire.PING_LENGTH) {
+                    p.rttNanos = System.nanoTime() - Wire.getLong(buf, off + 1);
+                }
+            }
+            case Wire.GOODBYE -> p.session.close();
+            default -> p.counters.droppedIn++;
+        }
+    }
+
+    private void hello(Peer p) {
+        if (p.slot < 0) {
+            int slot = pool.allocate(p.identity, p);
+            if (slot < 0) {
+                refuse(p, pool.hasStatic(p.identity)
+                        ? "the static address of '" + p.identity + "' is in use by another session"
+                        : "the address pool " + pool.pool4() + " is exhausted: the server admin can enlarge pool in"
+                                + " configs/org.minivpn.relay.server.cfg or vpn:kick idle clients");
+                return;
+            }
+            bind(p, slot);
+        }
+        List<Map.Entry<String, String>> lines = new ArrayList<>();
+        lines.add(new SimpleEntry<>("address", pool.prefix4(p.slot).toString()));
+        lines.add(new SimpleEntry<>("gateway", pool.prefix4(AddressPool.SERVER).address().getHostAddress()));
+        if (p.hasAddress6) {
+            lines.add(new SimpleEntry<>("address6", pool.prefix6(p.slot).toString()));
+            lines.add(new SimpleEntry<>("gateway6", pool.prefix6(AddressPool.SERVER).address().getHostAddress()));
+        }
+        lines.add(new SimpleEntry<>("mtu", Integer.toString(settings.mtu())));
+        for (IpPrefix r : settings.routes()) {
+            lines.add(new SimpleEntry<>("route", r.toString()));
+        }
+        lines.add(new SimpleEntry<>("keepalive", Long.toString(settings.keepalive().toMillis())));
+        lines.add(new SimpleEntry<>("timeout", Long.toString(settings.timeout().toMillis())));
+        byte[] config = Wire.config(lines);
+        synchronized (p) {
+            sendQuietly(p, config, config.length);
+        }
+    }
+
+    /** A client that sent packets without a hello gets its static address, or is refused. */
+    private boolean assignStatic(Peer p) {
+        if (!pool.hasStatic(p.identity)) {
+            refuse(p, "'" + p.identity + "' sent packets without a hello and has no static address: configure one"
+                    + " for it in statics of configs/org.minivpn.relay.server.cfg, or use a MiniVPN client");
+            return false;
+        }
+        int slot = pool.allocate(p.identity, p);
+        if (slot < 0) {
+            refuse(p, "the static address of '" + p.identity + "' is in use by another session");
+            return false;
+        }
+        bind(p, slot);
+        return true;
+    }
+
+    private void bind(Peer p, int slot) {
+        p.slot = slot;
+        p.address4 = pool.address4(slot);
+        IpPrefix six = pool.prefix6(slot);
+        if (six != null) {
+            byte[] a = six.address().getAddress();
+            p.address6High = Wire.getLong(a, 0);
+            p.address6Low = Wire.getLong(a, 8);
+            p.hasAddress6 = true;
+        }
+        LOG.log(Level.INFO, "client '" + p.identity + "' from " + p.session.remoteAddress() + " is " + pool.prefix4(slot)
+                + (six == null ? "" : " " + six));
+    }
+
+    private void refuse(Peer p, String reason) {
+        LOG.log(Level.WARNING, "refused '" + p.identity + "' from " + p.session.remoteAddress() + ": " + reason);
+        byte[] bye = Wire.goodbye(reason);
+        synchronized (p) {
+            sendQuietly(p, bye, bye.length);
+        }
+        p.session.close();
+    }
+
+    @Override
+    public void closed(Session session, String reason) {
+        Peer p = (Peer) session.attachment();
+        if (p != null && peers.remove(p)) {
+            pool.release(p.slot, p);
+            LOG.log(Level.INFO, "client '" + p.identity + "' left: " + reason);
+        }
+    }
+
+    // ---- TUN → transport (the relay's own thread) ----
+
+    private void tunToSessions() {
+        byte[] buf = new byte[65536];
+        byte[] ping = new byte[Wire.PING_LENGTH];
+        long nextHousekeeping = System.nanoTime();
+        while (running) {
+            int n;
+            try {
+                n = tun.read(buf, 0, buf.length, READ_TIMEOUT_MILLIS);
+            } catch (ClosedChannelException e) {
+                if (running) {
+                    LOG.log(Level.ERROR, "the TUN device " + tun.name() + " went away; the server stops relaying");
+                }
+                return;
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "reading " + tun.name() + " failed: " + e.getMessage());
+                continue;
+            }
+            if (n > 0) {
+                toClient(buf, n);
+            }
+            long now = System.nanoTime();
+            if (now - nextHousekeeping >= 0) {
+                housekeeping(now, ping);
+                nextHousekeeping = now + Math.min(keepaliveNanos, 1_000_000_000L) / 2;
+            }
+        }
+    }
+
+    /** Routes one packet read from the TUN to the session that owns its destination. */
+    void toClient(byte[] buf, int n) {
+        int v = Wire.ipVersion(buf, 0, n);
+        Peer p;
+        if (v == 4) {
+            p = pool.owner4(Wire.ipv4Destination(buf, 0));
+        } else if (v == 6) {
+            p = pool.owner6(Wire.ipv6DestinationHigh(buf, 0), Wire.ipv6DestinationLow(buf, 0));
+        } else {
+            p = null;
+        }
+        if (p == null) {
+            unrouted.droppedOut++;
+            return;
+        }
+        Counters c = p.counters;
+        try {
+            synchronized (p) {
+                p.session.send(buf, 0, n);
+            }
+            c.bytesOut += n;
+            c.packetsOut++;
+        } catch (IOException e) {
+            c.droppedOut++;
+        }
+    }
+
+    private void housekeeping(long now, byte[] ping) {
+        for (Peer p : peers) {
+            if (now - p.lastSeenNanos > timeoutNanos) {
+                LOG.log(Level.INFO, "client '" + p.identity + "' silent for " + settings.timeout().toSeconds() + " s: dropped");
+                p.session.close();
+                closed(p.session, "silent past the timeout");
+            } else if (p.slot >= 0 && now - p.nextPingNanos >= 0) {
+                p.nextPingNanos = now + keepaliveNanos;
+                synchronized (p) {
+                    sendQuietly(p, ping, Wire.ping(ping, Wire.PING, now));
+                }
+            }
+        }
+    }
+
+    private static void sendQuietly(Peer p, byte[] b, int len) {
+        try {
+            p.session.send(b, 0, len);
+        } catch (IOException e) {
+            p.counters.droppedOut++;
+        }
+    }
+
+    // ---- state ----
+
+    List<SessionInfo> sessions() {
+        List<SessionInfo> out = new ArrayList<>();
+        for (Peer p : peers) {
+            List<IpPrefix> addresses = new ArrayList<>();
+            if (p.slot >= 0) {
+                addresses.add(pool.prefix4(p.slot));
+                if (p.hasAddress6) {
+                    addresses.add(pool.prefix6(p.slot));
+                }
+            }
+            long rtt = p.rttNanos;
+            long silentNanos = System.nanoTime() - p.lastSeenNanos;
+            out.add(new SessionInfo(p.identity, addresses, p.session.remoteAddress(), p.counters.snapshot(),
+                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt)));
+        }
+        out.sort((a, b) -> a.identity().compareTo(b.identity()));
+        return out;
+    }
+
+    /** Ends the sessions of a client named by identity or tunnel address; returns how many. */
+    int kick(String who) {
+        int n = 0;
+        for (Peer p : peers) {
+            boolean match = p.identity.equals(who)
+                    || (p.slot >= 0 && (pool.prefix4(p.slot).address().getHostAddress().equals(who)
+                            || (p.hasAddress6 && pool.prefix6(p.slot).address().getHostAddress().equals(who))));
+            if (match) {
+                byte[] bye = Wire.goodbye("disconnected by the server's administrator");
+                synchronized (p) {
+                    sendQuietly(p, bye, bye.length);
+                }
+                p.session.close();
+                closed(p.session, "kicked");
+                n++;
+            }
+        }
+        return n;
+    }
+
+    long unroutedDrops() {
+        return unrouted.droppedOut;
+    }
+
+    /** Says goodbye to every client, stops listening and relaying, and undoes routing. Idempotent. */
+    @Override
+    public void close() {
+        running = false;
+        for (Peer p : peers) {
+            byte[] bye = Wire.goodbye("the server is shutting down");
+            synchronized (p) {
+                sendQuietly(p, bye, bye.length);
+            }
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (tunReader.isAlive() && Thread.currentThread() != tunReader) {
+            try {
+                tunReader.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        peers.clear();
+        if (routes != null) {
+            routes.close();
+            routes = null;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package org.minivpn.relay;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.minivpn.api.IpPrefix;
+import org.minivpn.api.relay.SessionInfo;
+import org.minivpn.api.relay.VpnServer;
+import org.minivpn.api.route.RouteConfigurator;
+import org.minivpn.api.transport.Transport;
+import org.minivpn.api.tun.TunDevice;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The VPN server service. It exists as soon as the bundle is active; what it needs (a TUN device, a
+ * transport, a routing configurator) is checked when it starts, with advice for what is missing.
+ * Configuration changes apply at the next start.
+ */
+@Component(service = VpnServer.class, configurationPid = "org.minivpn.relay.server", immediate = true)
+@Designate(ocd = ServerConfig.class)
+public final class ServerRelay implements VpnServer {
+
+    private static final Logger LOG = System.getLogger(ServerRelay.class.getName());
+    private static final String CONFIG_FILE = "configs/org.minivpn.relay.server.cfg";
+
+    private final TransportChoice transports = new TransportChoice();
+    private volatile ServerConfig config;
+    private volatile TunDevice tun;
+    private volatile RouteConfigurator routing;
+    private ServerEngine engine; // guarded by this
+    private TunDevice engineTun; // guarded by this
+
+    @Activate
+    public ServerRelay(ServerConfig config) {
+        this.config = config;
+        autostart();
+    }
+
+    @Modified
+    void modified(ServerConfig changed) {
+        this.config = changed;
+        autostart();
+    }
+
+    @Deactivate
+    void deactivate() {
+        stop();
+    }
+
+    @Reference(name = "tun", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindTun(TunDevice t) {
+        tun = t;
+        autostart();
+    }
+
+    void unbindTun(TunDevice t) {
+        if (tun == t) {
+            tun = null;
+        }
+        synchronized (this) {
+            if (engineTun == t) {
+                LOG.log(Level.WARNING, "the TUN device " + t.name() + " went away: the server stops");
+                stop();
+            }
+        }
+    }
+
+    @Reference(name = "transports", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindTransport(Transport t, Map<String, Object> properties) {
+        transports.add(t, properties);
+        autostart();
+    }
+
+    void unbindTransport(Transport t) {
+        transports.remove(t);
+    }
+
+    @Reference(name = "routing", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindRouting(RouteConfigurator r) {
+        routing = r;
+        autostart();
+    }
+
+    void unbindRouting(RouteConfigurator r) {
+        if (routing == r) {
+            routing = null;
+        }
+    }
+
+    private void autostart() {
+        ServerConfig c = config;
+        if (c == null || !c.autostart() || isRunning() || tun == null || transports.choose(c.transport()) == null
+                || routing == null) {
+            return;
+        }
+        try {
+            start(0);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "the server did not start from its configuration: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void start(int port) throws IOException {
+        if (engine != null) {
+            throw new IllegalStateException("the server is already running on " + engine.localAddress() + ": vpn:stop first");
+        }
+        ServerConfig c = config;
+        TunDevice t = tun;
+        if (t == null) {
+            throw new IOException("no TUN device matches " + c.tun_target() + ": create it with"
+                    + " configs/org.minivpn.tun.linux-tun0.cfg (needs root), or set tun.target in " + CONFIG_FILE);
+        }
+        Transport transport = transports.choose(c.transport());
+        if (transport == null) {
+            throw new IOException("no " + (c.transport().isEmpty() ? "secure" : "'" + c.transport() + "'")
+                    + " transport is installed (available: " + transports.available()
+                    + "): add org.minivpn.transport.dtls to deploy/, or set transport in " + CONFIG_FILE);
+        }
+        RouteConfigurator r = routing;
+        if (r == null) {
+            throw new IOException("no routing configurator matches " + c.routing_target()
+                    + ": install org.minivpn.route.linux, or set routing.target=(route.type=none) in " + CONFIG_FILE);
+        }
+        ServerSettings settings = settings(c, port);
+        ServerEngine e = new ServerEngine(t, transport, r, settings);
+        e.start();
+        engine = e;
+        engineTun = t;
+    }
+
+    static ServerSettings settings(ServerConfig c, int port) {
+        try {
+            Map<String, InetAddress> statics = new HashMap<>();
+            for (String s : c.statics()) {
+                int eq = s.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("static '" + s + "' is not identity=address");
+                }
+                statics.put(s.substring(0, eq).strip(), IpPrefix.parseAddress(s.substring(eq + 1)));
+            }
+            List<IpPrefix> routes = new ArrayList<>();
+            for (String r : c.routes()) {
+                routes.add(IpPrefix.parse(r).network());
+            }
+            return new ServerSettings(IpPrefix.parseAddress(c.listen()), port > 0 ? port : c.port(), IpPrefix.parse(c.pool()),
+                    c.pool6().isBlank() ? null : IpPrefix.parse(c.pool6()), c.mtu(), routes, c.client_to_client(), statics,
+                    c.egress().isBlank() ? null : c.egress().strip(), Duration.ofSeconds(c.keepalive_seconds()),
+                    Duration.ofSeconds(c.timeout_seconds()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (engine != null) {
+            engine.close();
+            engine = null;
+            engineTun = null;
+            LOG.log(Level.INFO, "the server stopped");
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return engine != null;
+    }
+
+    @Override
+    public synchronized List<SessionInfo> sessions() {
+        return engine == null ? List.of() : engine.sessions();
+    }
+
+    @Override
+    public synchronized int kick(String who) {
+        return engine == null ? 0 : engine.kick(who);
+    }
+}

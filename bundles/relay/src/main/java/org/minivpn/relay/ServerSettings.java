@@ -1,0 +1,31 @@
+package org.minivpn.relay;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.minivpn.api.IpPrefix;
+
+/**
+ * What a server serves, parsed from its configuration.
+ *
+ * @param listen the local address to bind (0.0.0.0 for all)
+ * @param port the UDP port
+ * @param pool4 the IPv4 client pool; its first host is the server's tunnel address
+ * @param pool6 the IPv6 client pool, or null
+ * @param mtu the tunnel MTU pushed to clients and set on the server's TUN
+ * @param routes routes pushed to clients (used by split-tunnel clients; full-tunnel ones route all)
+ * @param clientToClient true to let clients reach each other through the server
+ * @param statics static tunnel addresses by client identity (inside the pools)
+ * @param egress the interface NATed traffic leaves by, or null for the default route's
+ * @param keepalive how often each side pings the other
+ * @param timeout silence after which a peer is declared dead
+ */
+record ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
+        boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout) {
+
+    ServerSettings {
+        routes = List.copyOf(routes);
+        statics = Map.copyOf(statics);
+    }
+}

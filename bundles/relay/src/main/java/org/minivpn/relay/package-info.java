@@ -1,0 +1,31 @@
+/**
+ * The relay engine: the VPN itself. It moves every IP packet between a TUN device and transport
+ * sessions, one packet per record, and speaks a few control messages beside them (see {@link
+ * org.minivpn.relay.Wire}).
+ *
+ * <pre>
+ * client                                              server
+ *
+ *  TUN ──read──► [relay-tun0-tx] ──send──►  session ════ UDP ════► transport rx thread
+ *  (200 ms poll)   keepalive pings                                   │ anti-spoofing: source must be
+ *                  dead-peer check                                   │ the client's own address
+ *                                                                    ▼
+ *                                                        TUN ◄──write── (one lock for all sessions)
+ *
+ *  TUN ◄──write── transport rx thread ◄════ UDP ════ session ◄──send── [relay-tun0-tx] ◄──read── TUN
+ *                  PING → PONG, CONFIG                              │ destination → peer:
+ *                                                                    │ AddressPool slot lookup,
+ *                                                                    │ no allocation, no lock
+ *
+ *  [relay-tun0-reconnect]: waits for a lost session, then re-handshakes with exponential backoff
+ *  and jitter while the TUN and routes stay (packets meanwhile are dropped, never sent elsewhere).
+ * </pre>
+ *
+ * <p>Threads: one relay thread per direction. TUN to network is the relay's own thread, which also
+ * sends keepalives and finds dead peers, so that per-packet work never waits on a timer. Network to
+ * TUN runs on the transport's receive thread. Sends to one session from both (data, PONG replies)
+ * are serialised by that session's monitor; it is uncontended in steady state. Per packet nothing is
+ * allocated, boxed or logged: buffers are allocated once per thread, counters are plain {@code long}
+ * fields owned by one thread each and read as snapshots.
+ */
+package org.minivpn.relay;
