@@ -1,0 +1,488 @@
+package org.minivpn.tun.linux;
+
+import com.sun.jna.Memory;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.minivpn.api.tun.TunDevice;
+import org.minivpn.api.tun.TunSettings;
+
+/**
+ * A kernel TUN interface ({@code IFF_TUN | IFF_NO_PI}) on a file descriptor of {@code /dev/net/tun}.
+ * The interface lives as long as this object is open: it is not persistent, so {@link #close()}
+ * (or the end of the process) removes it.
+ *
+ * <p>Threads: one reader and one writer at a time, as the contract says; each has its own native
+ * buffer, so a read and a write copy one packet and allocate nothing. A reader waits in
+ * {@code poll(2)} on the TUN descriptor and on an eventfd that {@link #close()} signals, so it
+ * returns at once when the device closes. {@link #configure} and {@link #apply} are serialized.
+ *
+ * <p>Deleted from outside ({@code ip link del}): the kernel detaches the descriptor, the next read,
+ * write or {@link #checkAttached()} sees it, the device counts as closed from then on and the
+ * {@code onLost} action runs once, in the thread that noticed (it must hand the work off and
+ * return). {@code IFF_MULTI_QUEUE} and {@code IFF_VNET_HDR} would fit behind the same interface later.
+ */
+final class LinuxTunDevice implements TunDevice, AutoCloseable {
+
+    /** The TUN clone device. */
+    static final Path DEV_NET_TUN = Path.of("/dev/net/tun");
+
+    private static final Logger LOG = System.getLogger(LinuxTunDevice.class.getName());
+
+    private static final long TUNSETIFF = 0x400454caL;
+    private static final long TUNGETIFF = 0x800454d2L;
+    private static final short IFF_TUN = 0x0001;
+    private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_TUN_EXCL = (short) 0x8000;
+    private static final int IFREQ_SIZE = 40;
+    private static final int MAX_PACKET = 65535;
+    private static final int KERNEL_DEFAULT_MTU = 1500;
+    private static final long CLOSE_WAIT_MILLIS = 5000;
+
+    private final String name;
+    private final int index;
+    private final int fd;
+    private final int wakeFd;
+    private final RouteNetlink netlink;
+    private final Runnable onLost;
+
+    private final Memory rx = new Memory(MAX_PACKET); // the reader's
+    private final Memory tx = new Memory(MAX_PACKET); // the writer's
+    private final Memory pollFds = new Memory(16); // the reader's: pollfd[2] = {tun, wake}
+    private final Memory ifreq = new Memory(IFREQ_SIZE); // guarded by itself, for checkAttached
+
+    private final AtomicInteger users = new AtomicInteger(); // threads inside a call on the descriptors
+    private final AtomicBoolean lost = new AtomicBoolean();
+    private final Object lifecycle = new Object();
+    private volatile boolean closed;
+    private boolean released; // guarded by lifecycle
+    private volatile int mtu = KERNEL_DEFAULT_MTU;
+    private volatile long droppedWrites; // written by the writer thread only
+
+    private final Object settingsLock = new Object();
+    private TunSettings applied = new TunSettings(KERNEL_DEFAULT_MTU, List.of()); // guarded by settingsLock
+    private boolean up; // guarded by settingsLock
+
+    private LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, Runnable onLost) {
+        this.name = name;
+        this.index = index;
+        this.fd = fd;
+        this.wakeFd = wakeFd;
+        this.netlink = netlink;
+        this.onLost = onLost;
+        pollFds.setInt(0, fd);
+        pollFds.setShort(4, LibC.POLLIN);
+        pollFds.setInt(8, wakeFd);
+        pollFds.setShort(12, LibC.POLLIN);
+    }
+
+    /**
+     * Creates the interface in the calling thread's network namespace, link down, MTU 1500, no
+     * addresses.
+     *
+     * @param name 1..15 bytes; a "%d" in it lets the kernel number it (e.g. tun%d gives tun0, tun1...)
+     * @param tun the clone device, normally {@link #DEV_NET_TUN}
+     * @param onLost runs once if the interface is deleted from outside; must not block
+     * @throws IllegalArgumentException for a name the kernel would refuse
+     * @throws IOException that says what to do (permissions, missing driver, name taken)
+     */
+    static LinuxTunDevice create(String name, Path tun, Runnable onLost) throws IOException {
+        LibC.check();
+        checkName(name);
+        int fd = LibC.open(tun.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            throw openFailed(tun, LibC.errno());
+        }
+        int wakeFd = -1;
+        RouteNetlink netlink = null;
+        try {
+            Memory ifr = new Memory(IFREQ_SIZE);
+            ifr.clear();
+            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+            ifr.write(0, bytes, 0, bytes.length);
+            ifr.setShort(16, (short) (IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL));
+            if (LibC.ioctl(fd, TUNSETIFF, ifr) < 0) {
+                throw createFailed(name, LibC.errno());
+            }
+            String actual = ifr.getString(0, StandardCharsets.UTF_8.name());
+            wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+            if (wakeFd < 0) {
+                throw new IOException("cannot create an eventfd for " + actual + ": " + LibC.describe(LibC.errno()));
+            }
+            int index = LibC.if_nametoindex(actual);
+            if (index == 0) {
+                throw new IOException("interface " + actual + " vanished right after it was created: "
+                        + LibC.describe(LibC.errno()));
+            }
+            netlink = new RouteNetlink();
+            return new LinuxTunDevice(actual, index, fd, wakeFd, netlink, Objects.requireNonNull(onLost, "onLost"));
+        } catch (IOException | RuntimeException e) {
+            if (netlink != null) {
+                netlink.close();
+            }
+            if (wakeFd >= 0) {
+                LibC.close(wakeFd);
+            }
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * Checks a name against the kernel's rules; "%d" is allowed once, for the kernel to number it.
+     *
+     * @throws IllegalArgumentException that says what is wrong with it
+     */
+    static void checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes == 0 || bytes > 15) {
+            throw new IllegalArgumentException("interface name '" + name + "' is " + bytes
+                    + " bytes long: use 1..15 bytes, e.g. tun0");
+        }
+        if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c))) {
+            throw new IllegalArgumentException("interface name '" + name
+                    + "' is not allowed: no '/', ':' or white space, and not '.' or '..'");
+        }
+        int percent = name.indexOf('%');
+        if (percent >= 0 && (!name.startsWith("%d", percent) || name.indexOf('%', percent + 1) >= 0)) {
+            throw new IllegalArgumentException("interface name '" + name + "' may hold '%' only as one %d");
+        }
+    }
+
+    private static IOException openFailed(Path tun, int errno) {
+        String what = switch (errno) {
+            case LibC.ENOENT -> tun + " is missing: load the TUN driver (modprobe tun); in a container, pass the"
+                    + " device in (e.g. docker run --device /dev/net/tun --cap-add NET_ADMIN)";
+            case LibC.EACCES, LibC.EPERM -> "no permission to open " + tun + ": run MiniVPN as root, or give it"
+                    + " CAP_NET_ADMIN and access to " + tun;
+            case LibC.ENODEV, LibC.ENXIO -> "the TUN driver is not loaded: modprobe tun";
+            default -> "cannot open " + tun + ": " + LibC.describe(errno);
+        };
+        return new IOException(what);
+    }
+
+    private static IOException createFailed(String name, int errno) {
+        boolean exists = !name.contains("%") && LibC.if_nametoindex(name) != 0;
+        String what = switch (errno) {
+            case LibC.EPERM -> "creating TUN device " + name + " needs CAP_NET_ADMIN: run MiniVPN as root, or grant"
+                    + " it the capability (AmbientCapabilities=CAP_NET_ADMIN in its systemd unit)";
+            case LibC.EBUSY, LibC.EEXIST -> taken(name);
+            case LibC.EINVAL -> exists ? taken(name) : "the kernel refused TUN device " + name + ": " + LibC.describe(errno);
+            default -> "cannot create TUN device " + name + ": " + LibC.describe(errno);
+        };
+        return new IOException(what);
+    }
+
+    private static String taken(String name) {
+        return "the interface name " + name + " is taken by another interface in this network namespace:"
+                + " pick another name, or remove that interface (ip link del " + name + ")";
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The kernel's interface index. */
+    int index() {
+        return index;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A negative timeout is refused with {@link IllegalArgumentException}. If the calling thread
+     * is interrupted, returns -1 at once and keeps the interrupt status.
+     */
+    @Override
+    public int read(byte[] buf, int off, int len, int timeoutMillis) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("timeout " + timeoutMillis + " ms is negative: use 0 or more");
+        }
+        enter();
+        try {
+            if (Thread.currentThread().isInterrupted()) {
+                return -1;
+            }
+            int ready = LibC.poll(pollFds, 2, timeoutMillis);
+            if (ready <= 0) {
+                if (ready < 0 && LibC.errno() != LibC.EINTR) {
+                    throw new IOException("poll on " + name + " failed: " + LibC.describe(LibC.errno()));
+                }
+                return -1;
+            }
+            if (closed || pollFds.getShort(14) != 0) {
+                throw new ClosedChannelException();
+            }
+            short events = pollFds.getShort(6);
+            if ((events & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+                throw lost();
+            }
+            long n = LibC.read(fd, rx, MAX_PACKET);
+            if (n < 0) {
+                int errno = LibC.errno();
+                if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+                    return -1;
+                }
+                if (errno == LibC.EBADFD) {
+                    throw lost();
+                }
+                throw new IOException("read from " + name + " failed: " + LibC.describe(errno));
+            }
+            int copy = (int) Math.min(n, len);
+            rx.read(0, buf, off, copy);
+            return copy;
+        } finally {
+            users.decrementAndGet();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Dropped and counted in {@link #droppedWrites()}: an empty packet, one longer than the MTU or
+     * not IPv4/IPv6, and one the kernel refuses (link down, no buffer).
+     */
+    @Override
+    public void write(byte[] buf, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        enter();
+        try {
+            int version = len == 0 ? 0 : (buf[off] & 0xf0) >>> 4;
+            if ((version != 4 && version != 6) || len > mtu) {
+                droppedWrites++;
+                return;
+            }
+            tx.write(0, buf, off, len);
+            if (LibC.write(fd, tx, len) < 0) {
+                int errno = LibC.errno();
+                switch (errno) {
+                    case LibC.EIO, LibC.EINVAL, LibC.EAGAIN, LibC.ENOBUFS, LibC.ENOMEM, LibC.EINTR -> droppedWrites++;
+                    case LibC.EBADFD -> throw lost();
+                    default -> throw new IOException("write to " + name + " failed: " + LibC.describe(errno));
+                }
+            }
+        } finally {
+            users.decrementAndGet();
+        }
+    }
+
+    /** Packets dropped by {@link #write}. */
+    long droppedWrites() {
+        return droppedWrites;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Addresses dropped from the settings are removed first, then the MTU is set, then new
+     * addresses are added and the link brought up.
+     */
+    @Override
+    public void configure(TunSettings settings) throws IOException {
+        apply(settings, true);
+    }
+
+    /**
+     * Applies settings and the link state, replacing what an earlier call applied; on failure,
+     * what this call changed is put back.
+     *
+     * @throws IOException that names the setting and gives the kernel's reason
+     */
+    void apply(TunSettings settings, boolean linkUp) throws IOException {
+        Objects.requireNonNull(settings, "settings");
+        synchronized (settingsLock) {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            TunSettings before = applied;
+            boolean wasUp = up;
+            Undo undo = new Undo();
+            try {
+                for (var a : before.addresses()) {
+                    if (!settings.addresses().contains(a)) {
+                        step("remove address " + a, () -> {
+                            if (netlink.deleteAddress(index, a)) {
+                                undo.push(() -> netlink.addAddress(index, a));
+                            }
+                        });
+                    }
+                }
+                if (settings.mtu() != before.mtu()) {
+                    step("set MTU " + settings.mtu(), () -> netlink.setLink(index, settings.mtu(), null));
+                    undo.push(() -> netlink.setLink(index, before.mtu(), null));
+                    mtu = settings.mtu();
+                }
+                for (var a : settings.addresses()) {
+                    if (!before.addresses().contains(a)) {
+                        step("add address " + a, () -> netlink.addAddress(index, a));
+                        undo.push(() -> netlink.deleteAddress(index, a));
+                    }
+                }
+                if (linkUp != wasUp) {
+                    step(linkUp ? "bring the link up" : "take the link down", () -> netlink.setLink(index, settings.mtu(), linkUp));
+                }
+            } catch (IOException e) {
+                undo.run(name);
+                mtu = before.mtu();
+                throw e;
+            }
+            applied = settings;
+            up = linkUp;
+        }
+    }
+
+    /** The settings last applied. */
+    TunSettings settings() {
+        synchronized (settingsLock) {
+            return applied;
+        }
+    }
+
+    /**
+     * Asks the kernel whether the descriptor still has its interface; if not, the device counts as
+     * lost ({@code onLost} runs). Called by a watchdog, so a device nobody reads still notices.
+     */
+    boolean checkAttached() {
+        synchronized (ifreq) {
+            if (!tryEnter()) {
+                return !lost.get();
+            }
+            try {
+                if (LibC.ioctl(fd, TUNGETIFF, ifreq) < 0 && LibC.errno() == LibC.EBADFD) {
+                    lost();
+                    return false;
+                }
+                return true;
+            } finally {
+                users.decrementAndGet();
+            }
+        }
+    }
+
+    /** True once the interface was deleted from outside. */
+    boolean isLost() {
+        return lost.get();
+    }
+
+    /** True until closed or lost. */
+    boolean isOpen() {
+        return !closed;
+    }
+
+    /**
+     * Closes the device: readers waiting in {@link #read} return at once with
+     * {@link ClosedChannelException}, then the descriptors are closed and the kernel removes the
+     * interface. Waits at most 5 s for calls in progress to leave. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (released) {
+                return;
+            }
+            closed = true;
+            wake();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+            while (users.get() > 0 && System.nanoTime() - deadline < 0) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (users.get() > 0) {
+                // Closing now could hand the descriptor number to another file under a late call.
+                LOG.log(Level.WARNING, "TUN device " + name + ": a read or write is still in progress after "
+                        + CLOSE_WAIT_MILLIS + " ms; its descriptor is left open until the process exits");
+                return;
+            }
+            released = true;
+            netlink.close();
+            LibC.close(fd);
+            LibC.close(wakeFd);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Linux TUN " + name + " (index " + index + ")";
+    }
+
+    private void enter() throws ClosedChannelException {
+        if (!tryEnter()) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    private boolean tryEnter() {
+        users.incrementAndGet();
+        if (closed) {
+            users.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private ClosedChannelException lost() {
+        closed = true;
+        wake();
+        if (lost.compareAndSet(false, true)) {
+            onLost.run();
+        }
+        return new ClosedChannelException();
+    }
+
+    private void wake() {
+        Memory one = new Memory(8);
+        one.setLong(0, 1);
+        LibC.write(wakeFd, one, 8);
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private void step(String what, Step step) throws IOException {
+        try {
+            step.run();
+        } catch (IOException e) {
+            throw new IOException("cannot " + what + " on " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What to run, newest first, to take back the steps of a failed {@link #apply}. */
+    private static final class Undo {
+        private final java.util.ArrayDeque<Step> steps = new java.util.ArrayDeque<>();
+
+        void push(Step step) {
+            steps.push(step);
+        }
+
+        void run(String name) {
+            for (Step s : steps) {
+                try {
+                    s.run();
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "TUN device " + name + ": could not restore a setting: " + e.getMessage());
+                }
+            }
+        }
+    }
+}
