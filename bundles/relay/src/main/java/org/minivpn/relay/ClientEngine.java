@@ -227,6 +227,7 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
             case Wire.GOODBYE -> {
                 goodbye = Wire.goodbyeReason(buf, off, len);
                 LOG.log(Level.WARNING, "the server said goodbye: " + goodbye);
+                pendingConfig.completeExceptionally(new IOException("the server refused the tunnel: " + goodbye));
                 s.close();
                 sessionLost(s, "the server said: " + goodbye);
             }
@@ -335,6 +336,7 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
                 return;
             }
             Session old = session;
+            session = null; // before closing: its closed() callback must not count as a new loss
             if (old != null) {
                 old.close();
             }

@@ -1,0 +1,177 @@
+package org.minivpn.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.management.ThreadMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.minivpn.api.IpPrefix;
+import org.minivpn.api.relay.ClientState;
+import org.minivpn.api.transport.Session;
+import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.api.transport.Transport;
+import org.minivpn.api.transport.TransportServer;
+import org.minivpn.tun.memory.MemoryTunDevice;
+
+/**
+ * The per-packet paths of both relays allocate nothing: 100k packets each way through the
+ * server's and the client's hot paths, measured with the thread's allocation counter.
+ */
+class AllocationTest {
+
+    private static final int PACKETS = 100_000;
+    private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** A session that counts what it is given and answers a hello with a configuration. */
+    private static final class CountingSession implements Session {
+        SessionHandler handler;
+        long sent;
+        Object attachment;
+
+        @Override
+        public void send(byte[] buf, int off, int len) {
+            sent++;
+            if (buf[off] == Wire.HELLO && handler != null) {
+                byte[] config = Wire.config(List.of(Map.entry("address", "10.7.0.2/24"), Map.entry("mtu", "1400")));
+                handler.received(this, config, 0, config.length);
+            }
+        }
+
+        @Override
+        public int maxPacketSize() {
+            return 65535;
+        }
+
+        @Override
+        public String peerIdentity() {
+            return "bench";
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return new InetSocketAddress("127.0.0.1", 1);
+        }
+
+        @Override
+        public String cipherSuite() {
+            return "";
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void attach(Object a) {
+            attachment = a;
+        }
+
+        @Override
+        public Object attachment() {
+            return attachment;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void theServerRelaysWithoutAllocating() throws IOException {
+        MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
+        ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0, IpPrefix.parse("10.7.0.0/24"), null,
+                1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60));
+        ServerEngine engine = new ServerEngine(tun.device(), null, null, s);
+        CountingSession session = new CountingSession();
+        engine.opened(session);
+        byte[] hello = Wire.hello();
+        engine.received(session, hello, 0, hello.length);
+
+        byte[] up = Packets.ipv4("10.7.0.2", "198.51.100.7", "x".repeat(1300));
+        byte[] down = Packets.ipv4("198.51.100.7", "10.7.0.2", "y".repeat(1300));
+        byte[] drain = new byte[2048];
+        MemoryTunDevice kernel = tun.kernel();
+        Runnable round = () -> {
+            try {
+                engine.received(session, up, 0, up.length);
+                kernel.read(drain, 0, drain.length, 0);
+                engine.toClient(down, down.length);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        };
+        long bytes = allocatedAround(round);
+        assertEquals(2 * PACKETS + 1L, session.sent, "every packet reached the session");
+        assertTrue(bytes < 16 * 1024, "allocated " + bytes + " bytes for " + PACKETS + " packets each way");
+    }
+
+    @Test
+    void theClientRelaysWithoutAllocating() throws IOException {
+        MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
+        CountingSession session = new CountingSession();
+        Transport transport = new Transport() {
+            @Override
+            public String type() {
+                return "counting";
+            }
+
+            @Override
+            public Session connect(InetSocketAddress server, String name, SessionHandler handler, Duration timeout) {
+                session.handler = handler;
+                return session;
+            }
+
+            @Override
+            public TransportServer listen(InetSocketAddress bind, SessionHandler handler) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1));
+        ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
+                new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
+        engine.connect();
+        try {
+            assertEquals(ClientState.CONNECTED, engine.state());
+            byte[] up = Packets.ipv4("10.7.0.2", "198.51.100.7", "x".repeat(1300));
+            byte[] down = Packets.ipv4("198.51.100.7", "10.7.0.2", "y".repeat(1300));
+            byte[] drain = new byte[2048];
+            MemoryTunDevice kernel = tun.kernel();
+            long before = session.sent;
+            long bytes = allocatedAround(() -> {
+                try {
+                    engine.toServer(up, up.length);
+                    engine.received(session, down, 0, down.length);
+                    kernel.read(drain, 0, drain.length, 0);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertTrue(session.sent - before >= PACKETS, "every packet reached the session");
+            assertEquals(2L * PACKETS, engine.traffic().packetsIn(), "warm-up and measured rounds all arrived");
+            assertTrue(bytes < 16 * 1024, "allocated " + bytes + " bytes for " + PACKETS + " packets each way");
+        } finally {
+            engine.close();
+        }
+    }
+
+    /** Bytes the current thread allocated over PACKETS rounds, after a warm-up of as many. */
+    private static long allocatedAround(Runnable round) {
+        for (int i = 0; i < PACKETS; i++) {
+            round.run();
+        }
+        long tid = Thread.currentThread().getId();
+        long start = THREADS.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < PACKETS; i++) {
+            round.run();
+        }
+        return THREADS.getThreadAllocatedBytes(tid) - start;
+    }
+}
