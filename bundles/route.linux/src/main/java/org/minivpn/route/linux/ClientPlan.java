@@ -42,7 +42,7 @@ final class ClientPlan {
         if (tunnel.stream().anyMatch(p -> p.contains(r.server()))) {
             RouteLookup.Path path = RouteLookup.route(commands, r.server());
             if (path.device().equals(tun)) {
-                throw new IOException("the route to the server " + r.server().getHostAddress() + " already goes"
+                throw new IOException("the route to the server " + Addresses.text(r.server()) + " already goes"
                         + " through the tunnel " + tun + ": close the routes of the earlier connection first");
             }
             if (!path.local()) {
@@ -81,7 +81,7 @@ final class ClientPlan {
 
     private static Change killSwitch(ClientRoutes r, Commands commands) {
         String description = "kill switch: nft table inet " + NftScripts.KILL_SWITCH_TABLE + " drops all traffic"
-                + " but through " + r.tunName() + " and to " + r.server().getHostAddress()
+                + " but through " + r.tunName() + " and to " + Addresses.text(r.server())
                 + (r.serverPort() > 0 ? " udp port " + r.serverPort() : "");
         return new Change(description, commands.argv("nft", "-f", "-"),
                 NftScripts.killSwitch(r.tunName(), r.server(), r.serverPort()),
@@ -90,7 +90,7 @@ final class ClientPlan {
 
     private static Change hostRoute(InetAddress server, RouteLookup.Path path, Commands commands) {
         String family = RouteLookup.family(server);
-        String host = server.getHostAddress() + (family.equals("-4") ? "/32" : "/128");
+        String host = Addresses.text(server) + (family.equals("-4") ? "/32" : "/128");
         List<String> spec = new ArrayList<>(List.of(host));
         if (path.gateway() != null) {
             spec.addAll(List.of("via", path.gateway()));
@@ -108,8 +108,8 @@ final class ClientPlan {
      */
     private static Change route(IpPrefix prefix, String tun, boolean skipIfPresent, Commands commands) {
         String family = prefix.isIpv4() ? "-4" : "-6";
-        List<String> spec = List.of(prefix.toString(), "dev", tun, "proto", PROTO);
-        return new Change("route " + prefix + " dev " + tun,
+        List<String> spec = List.of(Addresses.text(prefix), "dev", tun, "proto", PROTO);
+        return new Change("route " + Addresses.text(prefix) + " dev " + tun,
                 commands.argv(concat(List.of("ip", family, "route", "add"), spec)), null,
                 commands.argv(concat(List.of("ip", family, "route", "del"), spec)), skipIfPresent);
     }

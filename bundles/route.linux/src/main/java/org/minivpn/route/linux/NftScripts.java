@@ -40,7 +40,7 @@ final class NftScripts {
                 + "    type filter hook output priority filter; policy drop;\n"
                 + "    oifname \"lo\" accept\n"
                 + "    oifname " + quote(tun) + " accept\n"
-                + "    " + family + " daddr " + server.getHostAddress() + port + " accept\n"
+                + "    " + family + " daddr " + Addresses.text(server) + port + " accept\n"
                 + "    udp sport 68 udp dport 67 accept\n"
                 + "    meta nfproto ipv6 udp sport 546 udp dport 547 accept\n"
                 + "    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
@@ -83,7 +83,7 @@ final class NftScripts {
         s.append("    type nat hook postrouting priority srcnat; policy accept;\n");
         for (IpPrefix net : tunnelNetworks) {
             s.append("    oifname ").append(quote(egress)).append(net.isIpv4() ? " ip" : " ip6")
-                    .append(" saddr ").append(net.network()).append(" masquerade\n");
+                    .append(" saddr ").append(Addresses.text(net)).append(" masquerade\n");
         }
         s.append("  }\n");
         s.append("}\n");

@@ -25,13 +25,13 @@ final class RouteLookup {
     /** Asks the kernel how it reaches {@code destination} now ({@code ip route get}). */
     static Path route(Commands commands, InetAddress destination) throws IOException {
         Commands.Result r = commands.run(commands.argv("ip", family(destination), "route", "get",
-                destination.getHostAddress()), null);
+                Addresses.text(destination)), null);
         if (!r.ok()) {
-            throw new IOException("no route to the server " + destination.getHostAddress() + " (`"
+            throw new IOException("no route to the server " + Addresses.text(destination) + " (`"
                     + String.join(" ", r.argv()) + "`: " + r.reason() + "); check the network connection");
         }
         return parseRouteGet(r.output()).orElseThrow(() -> new IOException("cannot read the route to "
-                + destination.getHostAddress() + " from `" + String.join(" ", r.argv()) + "`: " + r.output()));
+                + Addresses.text(destination) + " from `" + String.join(" ", r.argv()) + "`: " + r.output()));
     }
 
     /**

@@ -37,7 +37,7 @@ final class ServerPlan {
         }
         List<Change> changes = new ArrayList<>();
         String clamp = r.mtu() > 0 ? "clamps TCP MSS to MTU " + r.mtu() : "clamps TCP MSS to the route MTU";
-        changes.add(new Change("nft table inet " + NftScripts.SERVER_TABLE + ": masquerades " + r.tunnelNetworks()
+        changes.add(new Change("nft table inet " + NftScripts.SERVER_TABLE + ": masquerades " + r.tunnelNetworks().stream().map(Addresses::text).toList()
                 + " out of " + egress + ", accepts forwarding for " + tun + ", " + clamp,
                 commands.argv("nft", "-f", "-"), NftScripts.server(tun, r.tunnelNetworks(), egress, r.mtu()),
                 commands.argv("nft", "delete", "table", "inet", NftScripts.SERVER_TABLE), false));
