@@ -20,16 +20,7 @@ import org.minivpn.api.IpPrefix;
 import org.minivpn.api.route.AppliedRoutes;
 import org.minivpn.api.route.ClientRoutes;
 
-/**
- * A client's routes, in namespaces this test makes:
- * <pre>
- *  mvrt-cl-* (client)                              mvrt-gw-* (its gateway)
- *    up0 198.18.20.2/30, 2001:db8:20::2/64 ---veth--- up0 198.18.20.1/30, 2001:db8:20::1/64
- *    default via 198.18.20.1 and 2001:db8:20::1
- *    mvtun0: a TUN (ip tuntap), 10.220.0.2/24, fd00:220::2/64
- *  the VPN server is 198.18.21.1, off-link: reached through the gateway
- * </pre>
- */
+/** A client's routes, in the namespaces of a {@link ClientTopology}. */
 class ClientRoutesTest {
 
     private static final InetAddress SERVER = IpPrefix.parseAddress("198.18.21.1");
@@ -37,36 +28,22 @@ class ClientRoutesTest {
     @TempDir
     Path dir;
 
+    private ClientTopology net;
     private Netns client;
-    private Netns gateway;
     private Path journal;
 
     @BeforeEach
     void topology() throws IOException {
         assumeTrue(Netns.root(), "needs root to create network namespaces (CI runs as root)");
         journal = dir.resolve("routes.journal");
-        client = Netns.create("cl");
-        gateway = Netns.create("gw");
-        client.veth("up0", gateway, "up0");
-        client.ip("addr", "add", "198.18.20.2/30", "dev", "up0");
-        client.ip("addr", "add", "2001:db8:20::2/64", "dev", "up0", "nodad");
-        gateway.ip("addr", "add", "198.18.20.1/30", "dev", "up0");
-        gateway.ip("addr", "add", "2001:db8:20::1/64", "dev", "up0", "nodad");
-        client.ip("route", "add", "default", "via", "198.18.20.1");
-        client.ip("-6", "route", "add", "default", "via", "2001:db8:20::1");
-        client.exec("ip", "tuntap", "add", "dev", "mvtun0", "mode", "tun");
-        client.ip("link", "set", "mvtun0", "up");
-        client.ip("addr", "add", "10.220.0.2/24", "dev", "mvtun0");
-        client.ip("addr", "add", "fd00:220::2/64", "dev", "mvtun0", "nodad");
+        net = ClientTopology.create();
+        client = net.client;
     }
 
     @AfterEach
     void cleanUp() {
-        if (client != null) {
-            client.close();
-        }
-        if (gateway != null) {
-            gateway.close();
+        if (net != null) {
+            net.close();
         }
     }
 

@@ -89,9 +89,9 @@ final class TcpProbe implements AutoCloseable {
         });
     }
 
-    /** True when a connection from {@code ns} to {@code address:port} succeeds within 2 s. */
+    /** True when a connection from {@code ns} to {@code address:port} succeeds within 1 s. */
     static boolean reaches(Netns ns, InetAddress address, int port) throws Exception {
-        Socket s = connect(ns, address, port, Duration.ofSeconds(2));
+        Socket s = connect(ns, address, port, Duration.ofSeconds(1));
         if (s == null) {
             return false;
         }
