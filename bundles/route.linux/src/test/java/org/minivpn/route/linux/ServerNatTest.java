@@ -27,12 +27,14 @@ import org.minivpn.api.route.ServerRoutes;
 /**
  * A server's forwarding and NAT, with real TCP traffic, in namespaces this test makes:
  * <pre>
- *  mvrt-sc-* (client)          mvrt-sv-* (server)                 mvrt-in-* ('internet')
- *    tun0 10.220.1.2/24 ==veth== tun0 10.220.1.1/24
- *    default via 10.220.1.1      (a veth stands in for the TUN)
- *                                up0 198.18.20.9/30 -----veth----- up0 198.18.20.10/30
- *                                default via 198.18.20.10          TCP listener on :8080,
- *                                                                  no route back to 10.220.0.0/16
+ *  mvrt-sc-* (client)            mvrt-sv-* (server)                 mvrt-in-* ('internet')
+ *    tun0 10.220.1.2/24      ==veth== tun0 10.220.1.1/24
+ *         fd00:220:1::2/64             fd00:220:1::1/64
+ *    default via the server        (a veth stands in for the TUN)
+ *                                  up0 198.18.20.9/30 -----veth----- up0 198.18.20.10/30
+ *                                      2001:db8:21::9/64                 2001:db8:21::10/64
+ *                                  default via 'internet'             TCP listeners on :8080, no
+ *                                                                     route back to the tunnel
  * </pre>
  * Without forwarding and NAT the client cannot reach the listener; with them it can, and the
  * listener sees the server's address.
@@ -41,6 +43,8 @@ class ServerNatTest {
 
     private static final InetAddress INTERNET = IpPrefix.parseAddress("198.18.20.10");
     private static final InetAddress SERVER_EGRESS = IpPrefix.parseAddress("198.18.20.9");
+    private static final InetAddress INTERNET_V6 = IpPrefix.parseAddress("2001:db8:21::10");
+    private static final InetAddress SERVER_EGRESS_V6 = IpPrefix.parseAddress("2001:db8:21::9");
     private static final int PORT = 8080;
     private static final Pattern MSS = Pattern.compile("(?<![a-z])mss:(\\d+)");
 
@@ -67,7 +71,13 @@ class ServerNatTest {
         server.ip("addr", "add", "198.18.20.9/30", "dev", "up0");
         internet.ip("addr", "add", "198.18.20.10/30", "dev", "up0");
         server.ip("route", "add", "default", "via", "198.18.20.10");
-        server.exec("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
+        client.ip("addr", "add", "fd00:220:1::2/64", "dev", "tun0");
+        server.ip("addr", "add", "fd00:220:1::1/64", "dev", "tun0");
+        client.ip("-6", "route", "add", "default", "via", "fd00:220:1::1");
+        server.ip("addr", "add", "2001:db8:21::9/64", "dev", "up0");
+        internet.ip("addr", "add", "2001:db8:21::10/64", "dev", "up0");
+        server.ip("-6", "route", "add", "default", "via", "2001:db8:21::10");
+        server.exec("sysctl", "-q", "-w", "net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0");
         // A table of someone else's, which must come through untouched.
         server.exec("nft", "add", "table", "inet", "other");
         server.exec("nft", "add", "chain", "inet", "other", "input",
@@ -109,6 +119,28 @@ class ServerNatTest {
             assertEquals("0", server.sysctl("net.ipv4.ip_forward"), "forwarding is back to its old value");
             assertFalse(TcpProbe.reaches(client, INTERNET, PORT), "nothing gets through after close");
             assertFalse(Files.exists(journal));
+            cfg.deactivate();
+        }
+    }
+
+    @Test
+    void ipv6ClientsAreMasqueradedToo() throws Exception {
+        String rulesBefore = server.ruleset();
+        try (TcpProbe listener = TcpProbe.listen(internet, INTERNET_V6, PORT)) {
+            assertFalse(TcpProbe.reaches(client, INTERNET_V6, PORT), "without forwarding and NAT nothing gets through");
+
+            LinuxRouteConfigurator cfg = server.configurator(journal);
+            AppliedRoutes applied = cfg.routeServer(new ServerRoutes("tun0", List.of(IpPrefix.parse("10.220.1.0/24"),
+                    IpPrefix.parse("fd00:220:1::/64")), null, 1400));
+            assertEquals("1", server.sysctl("net.ipv6.conf.all.forwarding"));
+            assertTrue(TcpProbe.reaches(client, INTERNET_V6, PORT), "the client reaches the internet over IPv6");
+            assertEquals(List.of(SERVER_EGRESS_V6), waitForPeers(listener), "with the server's IPv6 address");
+
+            applied.close();
+            assertEquals(rulesBefore, server.ruleset());
+            assertEquals("0", server.sysctl("net.ipv6.conf.all.forwarding"));
+            assertEquals("0", server.sysctl("net.ipv4.ip_forward"));
+            assertFalse(TcpProbe.reaches(client, INTERNET_V6, PORT));
             cfg.deactivate();
         }
     }
