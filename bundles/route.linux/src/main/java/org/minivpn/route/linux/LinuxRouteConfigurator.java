@@ -25,6 +25,13 @@ import org.osgi.service.metatype.annotations.Designate;
  * first) before any client can connect. Without a journal, activation changes nothing at all:
  * only {@link #routeClient} and {@link #routeServer} touch the system. Deactivation (and so
  * framework stop) undoes every change still applied.
+ *
+ * <p>For consumers: keep the {@link AppliedRoutes} of a client open while it reconnects (with the
+ * same TUN device), and close it only on an explicit disconnect; that is what keeps the kill switch
+ * up in between. If the TUN device goes away, the kernel drops the routes through it, the kill
+ * switch stays, and a later {@code close()} still succeeds. Choose this configurator or {@code none}
+ * with a target filter on {@code route.type} that configuration can change at runtime, e.g. a
+ * dynamic greedy reference whose {@code <name>.target} property is {@code (route.type=linux)}.
  */
 @Component(service = RouteConfigurator.class, immediate = true, configurationPid = LinuxRouteConfigurator.PID,
         property = RouteConfigurator.TYPE + "=linux")

@@ -27,8 +27,8 @@ final class RouteLookup {
         Commands.Result r = commands.run(commands.argv("ip", family(destination), "route", "get",
                 Addresses.text(destination)), null);
         if (!r.ok()) {
-            throw new IOException("no route to the server " + Addresses.text(destination) + " (`"
-                    + String.join(" ", r.argv()) + "`: " + r.reason() + "); check the network connection");
+            throw new IOException("cannot find the route to the server " + Addresses.text(destination) + ": `"
+                    + String.join(" ", r.argv()) + "` failed: " + r.reason() + "; check the network connection");
         }
         return parseRouteGet(r.output()).orElseThrow(() -> new IOException("cannot read the route to "
                 + Addresses.text(destination) + " from `" + String.join(" ", r.argv()) + "`: " + r.output()));
