@@ -39,6 +39,12 @@ final class Appliances {
                 }
             }
         }
+        // These copies run in the root network namespace: no kernel TUN device may be made there.
+        try (Stream<Path> s = Files.list(target.resolve("configs"))) {
+            for (Path cfg : s.filter(p -> p.getFileName().toString().startsWith("org.minivpn.tun.linux")).toList()) {
+                Files.delete(cfg);
+            }
+        }
         if (!Files.getPosixFilePermissions(target.resolve("bin/minivpn")).contains(PosixFilePermission.OWNER_EXECUTE)) {
             throw new IOException("bin/minivpn is not executable in " + target);
         }
