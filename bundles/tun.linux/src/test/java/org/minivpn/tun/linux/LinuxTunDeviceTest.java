@@ -76,8 +76,9 @@ class LinuxTunDeviceTest {
         try (LinuxTunDevice d = createConfigured()) {
             for (InetAddress[] pair : new InetAddress[][] {{PEER4, LOCAL4}, {PEER6, LOCAL6}}) {
                 byte[] request = Packets.echoRequest(pair[0], pair[1], 0x4d56, 7, 56);
-                d.write(request, 0, request.length);
-                byte[] reply = awaitPacket(d, p -> {
+                // Sent again every half second, as ping does: right after link up the kernel may not
+                // have its IPv6 routes yet.
+                byte[] reply = awaitPacket(d, request, p -> {
                     int at = Packets.payloadOffset(p);
                     int type = p[at] & 0xff;
                     return (type == 0 && Packets.protocol(p) == Packets.ICMP) || (type == 129 && Packets.protocol(p) == Packets.ICMPV6);
@@ -322,9 +323,19 @@ class LinuxTunDeviceTest {
 
     /** Reads until a packet matches (the kernel also sends its own, e.g. IPv6 router solicitations). */
     static byte[] awaitPacket(LinuxTunDevice d, java.util.function.Predicate<byte[]> wanted) throws IOException {
+        return awaitPacket(d, null, wanted);
+    }
+
+    /** As above, writing {@code request} first and again every 500 ms while nothing matches. */
+    static byte[] awaitPacket(LinuxTunDevice d, byte[] request, java.util.function.Predicate<byte[]> wanted) throws IOException {
         byte[] buf = new byte[65535];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long resend = 0;
         while (System.nanoTime() < deadline) {
+            if (request != null && System.nanoTime() - resend > 0) {
+                d.write(request, 0, request.length);
+                resend = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+            }
             int n = d.read(buf, 0, buf.length, 500);
             if (n > 0) {
                 byte[] p = Arrays.copyOf(buf, n);
