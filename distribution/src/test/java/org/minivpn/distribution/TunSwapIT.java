@@ -110,6 +110,16 @@ public class TunSwapIT {
         waitUntil(() -> deviceReference("mvtunc") == null, "the TunDevice service of mvtunc is withdrawn");
     }
 
+    @Test
+    public void theLinuxBackendBindsItsNativeCallsInsideTheFramework() throws Exception {
+        // No Linux device here (this framework runs in the root network namespace): strerror(3)
+        // through the bundle's JNA direct mapping proves the native binding resolves in Felix.
+        Class<?> libc = bundle("org.minivpn.tun.linux").loadClass("org.minivpn.tun.linux.LibC");
+        java.lang.reflect.Method describe = libc.getDeclaredMethod("describe", int.class);
+        describe.setAccessible(true);
+        assertEquals("Operation not permitted (errno 1)", describe.invoke(null, 1));
+    }
+
     private void memoryDevice(String instance, String name) throws Exception {
         configAdmin.getFactoryConfiguration(MEMORY_PID, instance, "?").update(props("name", name));
     }
