@@ -68,7 +68,7 @@ public final class LinuxTunComponent {
         String source = source(properties);
         TunSettings settings;
         try {
-            LinuxTunDevice.checkName(config.name());
+            CreationFaults.checkName(config.name());
             settings = new TunSettings(config.mtu(), addresses(config.addresses()));
         } catch (IllegalArgumentException e) {
             throw refused(e.getMessage() + " (fix " + source + ")", e);
