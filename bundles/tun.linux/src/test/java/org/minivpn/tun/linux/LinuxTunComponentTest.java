@@ -93,11 +93,15 @@ class LinuxTunComponentTest {
     }
 
     @Test
-    void linkStaysDownWhenConfiguredSo() throws Exception {
-        LinuxTunComponent c = activate(Map.of("name", "mvc1", "up", false));
+    void linkStaysDownWhenConfiguredSoAndAddressesMayComeInOneLine() throws Exception {
+        // A .cfg file gives one string; DS hands it over as a one-element array.
+        LinuxTunComponent c = activate(Map.of("name", "mvc1", "up", false,
+                "addresses", new String[] {"10.210.7.1/24, fd00:210:7::1/64"}));
         try {
             String link = ns.run("ip", "-o", "link", "show", "dev", "mvc1");
             assertFalse(link.contains(",UP"), link);
+            String addr = ns.run("ip", "-o", "addr", "show", "dev", "mvc1");
+            assertTrue(addr.contains("10.210.7.1/24") && addr.contains("fd00:210:7::1/64"), addr);
         } finally {
             c.deactivate();
         }
