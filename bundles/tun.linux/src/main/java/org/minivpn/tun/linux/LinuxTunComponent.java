@@ -68,7 +68,7 @@ public final class LinuxTunComponent {
         String source = source(properties);
         TunSettings settings;
         try {
-            LinuxTunDevice.checkName(config.name());
+            CreationFaults.checkName(config.name());
             settings = new TunSettings(config.mtu(), addresses(config.addresses()));
         } catch (IllegalArgumentException e) {
             throw refused(e.getMessage() + " (fix " + source + ")", e);
@@ -157,11 +157,14 @@ public final class LinuxTunComponent {
         return new IOException(message, cause);
     }
 
-    static List<IpPrefix> addresses(String[] texts) {
+    /** Parses the addresses; each entry may hold several, split by commas or white space (as in a .cfg file). */
+    static List<IpPrefix> addresses(String[] entries) {
         List<IpPrefix> list = new ArrayList<>();
-        for (String text : Objects.requireNonNullElse(texts, new String[0])) {
-            if (!text.isBlank()) {
-                list.add(IpPrefix.parse(text));
+        for (String entry : Objects.requireNonNullElse(entries, new String[0])) {
+            for (String text : entry.split("[,\\s]+")) {
+                if (!text.isBlank()) {
+                    list.add(IpPrefix.parse(text));
+                }
             }
         }
         return list;

@@ -7,7 +7,6 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,9 +66,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private volatile int mtu = KERNEL_DEFAULT_MTU;
     private volatile long droppedWrites; // written by the writer thread only
 
-    private final Object settingsLock = new Object();
-    private TunSettings applied = new TunSettings(KERNEL_DEFAULT_MTU, List.of()); // guarded by settingsLock
-    private boolean up; // guarded by settingsLock
+    private final InterfaceSettings link; // calls serialized on itself
 
     private LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, Runnable onLost) {
         this.name = name;
@@ -77,6 +74,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.netlink = netlink;
+        this.link = new InterfaceSettings(name, index, netlink, KERNEL_DEFAULT_MTU);
         this.onLost = onLost;
         pollFds.setInt(0, fd);
         pollFds.setShort(4, LibC.POLLIN);
@@ -96,10 +94,10 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
      */
     static LinuxTunDevice create(String name, Path tun, Runnable onLost) throws IOException {
         LibC.check();
-        checkName(name);
+        CreationFaults.checkName(name);
         int fd = LibC.open(tun.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         if (fd < 0) {
-            throw openFailed(tun, LibC.errno());
+            throw CreationFaults.openFailed(tun, LibC.errno());
         }
         int wakeFd = -1;
         RouteNetlink netlink = null;
@@ -110,7 +108,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
             ifr.write(0, bytes, 0, bytes.length);
             ifr.setShort(16, (short) (IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL));
             if (LibC.ioctl(fd, TUNSETIFF, ifr) < 0) {
-                throw createFailed(name, LibC.errno());
+                throw CreationFaults.createFailed(name, LibC.errno());
             }
             String actual = ifr.getString(0, StandardCharsets.UTF_8.name());
             wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
@@ -134,57 +132,6 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
             LibC.close(fd);
             throw e;
         }
-    }
-
-    /**
-     * Checks a name against the kernel's rules; "%d" is allowed once, for the kernel to number it.
-     *
-     * @throws IllegalArgumentException that says what is wrong with it
-     */
-    static void checkName(String name) {
-        Objects.requireNonNull(name, "name");
-        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes == 0 || bytes > 15) {
-            throw new IllegalArgumentException("interface name '" + name + "' is " + bytes
-                    + " bytes long: use 1..15 bytes, e.g. tun0");
-        }
-        if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c))) {
-            throw new IllegalArgumentException("interface name '" + name
-                    + "' is not allowed: no '/', ':' or white space, and not '.' or '..'");
-        }
-        int percent = name.indexOf('%');
-        if (percent >= 0 && (!name.startsWith("%d", percent) || name.indexOf('%', percent + 1) >= 0)) {
-            throw new IllegalArgumentException("interface name '" + name + "' may hold '%' only as one %d");
-        }
-    }
-
-    private static IOException openFailed(Path tun, int errno) {
-        String what = switch (errno) {
-            case LibC.ENOENT -> tun + " is missing: load the TUN driver (modprobe tun); in a container, pass the"
-                    + " device in (e.g. docker run --device /dev/net/tun --cap-add NET_ADMIN)";
-            case LibC.EACCES, LibC.EPERM -> "no permission to open " + tun + ": run MiniVPN as root, or give it"
-                    + " CAP_NET_ADMIN and access to " + tun;
-            case LibC.ENODEV, LibC.ENXIO -> "the TUN driver is not loaded: modprobe tun";
-            default -> "cannot open " + tun + ": " + LibC.describe(errno);
-        };
-        return new IOException(what);
-    }
-
-    private static IOException createFailed(String name, int errno) {
-        boolean exists = !name.contains("%") && LibC.if_nametoindex(name) != 0;
-        String what = switch (errno) {
-            case LibC.EPERM -> "creating TUN device " + name + " needs CAP_NET_ADMIN: run MiniVPN as root, or grant"
-                    + " it the capability (AmbientCapabilities=CAP_NET_ADMIN in its systemd unit)";
-            case LibC.EBUSY, LibC.EEXIST -> taken(name);
-            case LibC.EINVAL -> exists ? taken(name) : "the kernel refused TUN device " + name + ": " + LibC.describe(errno);
-            default -> "cannot create TUN device " + name + ": " + LibC.describe(errno);
-        };
-        return new IOException(what);
-    }
-
-    private static String taken(String name) {
-        return "the interface name " + name + " is taken by another interface in this network namespace:"
-                + " pick another name, or remove that interface (ip link del " + name + ")";
     }
 
     @Override
@@ -306,51 +253,19 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
      */
     void apply(TunSettings settings, boolean linkUp) throws IOException {
         Objects.requireNonNull(settings, "settings");
-        synchronized (settingsLock) {
+        synchronized (link) {
             if (closed) {
                 throw new ClosedChannelException();
             }
-            TunSettings before = applied;
-            boolean wasUp = up;
-            Undo undo = new Undo();
-            try {
-                for (var a : before.addresses()) {
-                    if (!settings.addresses().contains(a)) {
-                        step("remove address " + a, () -> {
-                            if (netlink.deleteAddress(index, a)) {
-                                undo.push(() -> netlink.addAddress(index, a));
-                            }
-                        });
-                    }
-                }
-                if (settings.mtu() != before.mtu()) {
-                    step("set MTU " + settings.mtu(), () -> netlink.setLink(index, settings.mtu(), null));
-                    undo.push(() -> netlink.setLink(index, before.mtu(), null));
-                    mtu = settings.mtu();
-                }
-                for (var a : settings.addresses()) {
-                    if (!before.addresses().contains(a)) {
-                        step("add address " + a, () -> netlink.addAddress(index, a));
-                        undo.push(() -> netlink.deleteAddress(index, a));
-                    }
-                }
-                if (linkUp != wasUp) {
-                    step(linkUp ? "bring the link up" : "take the link down", () -> netlink.setLink(index, settings.mtu(), linkUp));
-                }
-            } catch (IOException e) {
-                undo.run(name);
-                mtu = before.mtu();
-                throw e;
-            }
-            applied = settings;
-            up = linkUp;
+            link.apply(settings, linkUp);
+            mtu = settings.mtu();
         }
     }
 
     /** The settings last applied. */
     TunSettings settings() {
-        synchronized (settingsLock) {
-            return applied;
+        synchronized (link) {
+            return link.applied();
         }
     }
 
@@ -453,36 +368,5 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
         Memory one = new Memory(8);
         one.setLong(0, 1);
         LibC.write(wakeFd, one, 8);
-    }
-
-    private interface Step {
-        void run() throws IOException;
-    }
-
-    private void step(String what, Step step) throws IOException {
-        try {
-            step.run();
-        } catch (IOException e) {
-            throw new IOException("cannot " + what + " on " + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** What to run, newest first, to take back the steps of a failed {@link #apply}. */
-    private static final class Undo {
-        private final java.util.ArrayDeque<Step> steps = new java.util.ArrayDeque<>();
-
-        void push(Step step) {
-            steps.push(step);
-        }
-
-        void run(String name) {
-            for (Step s : steps) {
-                try {
-                    s.run();
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "TUN device " + name + ": could not restore a setting: " + e.getMessage());
-                }
-            }
-        }
     }
 }

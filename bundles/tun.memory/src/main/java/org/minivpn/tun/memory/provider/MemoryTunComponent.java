@@ -116,11 +116,14 @@ public final class MemoryTunComponent {
         gone.forEach(Runnable::run);
     }
 
-    static List<IpPrefix> addresses(String[] texts) {
+    /** Parses the addresses; each entry may hold several, split by commas or white space (as in a .cfg file). */
+    static List<IpPrefix> addresses(String[] entries) {
         List<IpPrefix> list = new ArrayList<>();
-        for (String text : Objects.requireNonNullElse(texts, new String[0])) {
-            if (!text.isBlank()) {
-                list.add(IpPrefix.parse(text));
+        for (String entry : Objects.requireNonNullElse(entries, new String[0])) {
+            for (String text : entry.split("[,\\s]+")) {
+                if (!text.isBlank()) {
+                    list.add(IpPrefix.parse(text));
+                }
             }
         }
         return list;

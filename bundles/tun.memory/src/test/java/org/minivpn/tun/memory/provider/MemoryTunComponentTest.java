@@ -83,9 +83,12 @@ class MemoryTunComponentTest {
     }
 
     @Test
-    void linkDownByConfiguration() {
-        MemoryTunComponent c = activate(Map.of("name", "mvtun2", "up", false));
+    void linkDownByConfigurationAndAddressesInOneLine() {
+        MemoryTunComponent c = activate(Map.of("name", "mvtun2", "up", false,
+                "addresses", new String[] {"10.210.0.1/24,fd00:210::1/64  10.210.9.1/32"}));
         assertFalse(c.device().isUp());
+        assertEquals(List.of(IpPrefix.parse("10.210.0.1/24"), IpPrefix.parse("fd00:210::1/64"), IpPrefix.parse("10.210.9.1/32")),
+                c.device().settings().addresses());
         c.deactivate();
     }
 
