@@ -135,6 +135,9 @@ public final class CertificateAuthority {
         X509CRL crl = x509.crl(ca, keys.getPrivate(), List.of(), BigInteger.ONE, now, crlNextUpdate(ca, now));
         try (Writes w = new Writes(force)) {
             SafeFiles.ensurePrivateDirectory(dir);
+            if (SafeFiles.makePrivate(dir)) {
+                LOG.log(Level.INFO, "made " + dir + " mode 0700: it holds the CA key");
+            }
             w.write(dir.resolve(CA_KEY), Pem.encode(keys.getPrivate()), true);
             w.write(caCertificateFile(), Pem.encode(ca), false);
             w.write(crlFile(), Pem.encode(crl), false);

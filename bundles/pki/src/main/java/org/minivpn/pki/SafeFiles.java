@@ -94,6 +94,19 @@ final class SafeFiles {
         }
     }
 
+    /**
+     * Makes {@code dir} mode 0700 if others may enter, read or write it: the folder that holds a
+     * CA key is its owner's alone. Returns whether it changed anything.
+     */
+    static boolean makePrivate(Path dir) throws IOException {
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+        if (p.equals(OWNER_ONLY_DIR)) {
+            return false;
+        }
+        Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+        return true;
+    }
+
     /** Whether others than the owner may read or write {@code file}. */
     static boolean exposed(Path file) throws IOException {
         Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);

@@ -34,7 +34,10 @@ class CertificateAuthorityTest {
 
     @Test
     void initWritesAnEcCaAnEmptySignedCrlAndAnOwnerOnlyKey() throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         ca().init("Test CA", CertificateAuthority.DEFAULT_CA_VALIDITY, false);
+
+        assertEquals("rwx------", mode(dir), "the folder holding the CA key is its owner's alone");
 
         assertEquals("rw-------", mode(dir.resolve("ca.key")));
         assertEquals("rw-r--r--", mode(dir.resolve("ca.crt")));
