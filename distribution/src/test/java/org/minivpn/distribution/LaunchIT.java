@@ -43,7 +43,7 @@ public class LaunchIT {
 
             Result status = app.ctl("vpn:status");
             assertEquals(0, status.status());
-            assertTrue(status.out(), status.out().contains("no VPN client"));
+            assertTrue(status.out(), status.out().contains("DISCONNECTED"));
 
             Result missing = app.ctl("vpn:nosuchcommand");
             assertEquals(1, missing.status());
@@ -69,7 +69,7 @@ public class LaunchIT {
         Path copy = Appliances.copy("launch-commands");
         Result ok = Appliances.exec(copy, "bin/minivpn", "--headless", "-c", "vpn:status", "-c", "stop 0");
         assertEquals(ok.err(), 0, ok.status());
-        assertTrue(ok.out(), ok.out().contains("no VPN client"));
+        assertTrue(ok.out(), ok.out().contains("DISCONNECTED"));
 
         Result bad = Appliances.exec(copy, "bin/minivpn", "--headless", "-c", "vpn:nosuchcommand");
         assertEquals(1, bad.status());

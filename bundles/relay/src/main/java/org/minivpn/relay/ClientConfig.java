@@ -7,6 +7,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "MiniVPN client", description = "One tunnel to one server.")
 @interface ClientConfig {
 
+    @AttributeDefinition(description = "the server vpn:connect uses when given none, as host or host:port")
+    String server() default "";
+
     @AttributeDefinition(description = "transport type to connect with; empty for the highest-ranked secure one."
             + " Changing it moves a connected client to that transport by reconnecting")
     String transport() default "";

@@ -70,7 +70,8 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
     private volatile long timeoutNanos;
     private boolean lost; // guarded by signal
     private String lostReason; // guarded by signal
-    private AppliedRoutes routes;
+    private volatile AppliedRoutes routes;
+    private volatile Instant connectedAt;
 
     ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
             InetSocketAddress server, String serverLabel, StateListener listener) {
@@ -109,6 +110,7 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
             change(ClientState.DISCONNECTED, e.getMessage());
             throw e;
         }
+        connectedAt = Instant.now();
         tunReader.start();
         supervisor.start();
         change(ClientState.CONNECTED, "tunnel up: " + config.addresses());
@@ -388,9 +390,10 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
         Session s = session;
         PushedConfig c = config;
         long rtt = rttNanos;
+        AppliedRoutes r = routes;
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
-                reconnects);
+                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes());
     }
 
     Traffic traffic() {

@@ -134,6 +134,9 @@ public final class ClientRelay implements VpnClient {
 
     @Override
     public void connect(ConnectRequest request) throws IOException {
+        if (request.host().isBlank()) {
+            request = configuredServer(request);
+        }
         ClientEngine e;
         synchronized (this) {
             if (engine != null && engine.state() != ClientState.DISCONNECTED) {
@@ -145,6 +148,23 @@ public final class ClientRelay implements VpnClient {
             engineTun = tun;
         }
         e.connect(); // outside the lock: status() stays answerable while the handshake runs
+    }
+
+    private ConnectRequest configuredServer(ConnectRequest request) throws IOException {
+        String server = config.server().strip();
+        if (server.isEmpty()) {
+            throw new IOException("no server given and none configured: vpn:connect <host>, or set server in " + CONFIG_FILE);
+        }
+        int colon = server.lastIndexOf(':');
+        boolean hasPort = colon > 0 && server.indexOf(':') == colon; // one colon: host:port (IPv6 needs [..]:port)
+        if (server.startsWith("[") && server.contains("]:")) {
+            return new ConnectRequest(server.substring(1, server.indexOf(']')),
+                    Integer.parseInt(server.substring(server.indexOf("]:") + 2)), request.transport(), request.splitTunnel());
+        }
+        return hasPort
+                ? new ConnectRequest(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)),
+                        request.transport(), request.splitTunnel())
+                : new ConnectRequest(server, request.port(), request.transport(), request.splitTunnel());
     }
 
     private ClientEngine newEngine(ConnectRequest request) throws IOException {
@@ -237,7 +257,8 @@ public final class ClientRelay implements VpnClient {
     @Override
     public synchronized ClientStatus status() {
         if (engine == null) {
-            return new ClientStatus(ClientState.DISCONNECTED, "", List.of(), "", "", Traffic.NONE, null, Instant.now(), 0);
+            return new ClientStatus(ClientState.DISCONNECTED, "", List.of(), "", "", Traffic.NONE, null, Instant.now(), 0,
+                    null, List.of());
         }
         return engine.status();
     }

@@ -48,7 +48,7 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
 
     private volatile boolean running = true;
     private TransportServer server;
-    private AppliedRoutes routes;
+    private volatile AppliedRoutes routes;
 
     /** State of one client session. Sends to it are guarded by its monitor. */
     static final class Peer {
@@ -399,6 +399,11 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
             }
         }
         return n;
+    }
+
+    List<String> routes() {
+        AppliedRoutes r = routes;
+        return r == null ? List.of() : r.changes();
     }
 
     long unroutedDrops() {

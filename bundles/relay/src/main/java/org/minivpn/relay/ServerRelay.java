@@ -184,6 +184,16 @@ public final class ServerRelay implements VpnServer {
     }
 
     @Override
+    public synchronized String endpoint() {
+        return engine == null ? "" : engine.localAddress().getAddress().getHostAddress() + ":" + engine.localAddress().getPort();
+    }
+
+    @Override
+    public synchronized List<String> routes() {
+        return engine == null ? List.of() : engine.routes();
+    }
+
+    @Override
     public synchronized List<SessionInfo> sessions() {
         return engine == null ? List.of() : engine.sessions();
     }

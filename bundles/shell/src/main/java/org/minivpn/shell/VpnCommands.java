@@ -1,12 +1,21 @@
 package org.minivpn.shell;
 
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
+import org.minivpn.api.relay.ConnectRequest;
+import org.minivpn.api.relay.SessionInfo;
+import org.minivpn.api.relay.Traffic;
 import org.minivpn.api.relay.VpnClient;
+import org.minivpn.api.relay.VpnServer;
 import org.minivpn.api.transport.Transport;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -18,42 +27,179 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** The {@code vpn:} commands a user types at the Gogo prompt or runs with minivpn-ctl. */
+/**
+ * The {@code vpn:} commands a user types at the Gogo prompt or runs with minivpn-ctl. Thin: they
+ * parse, call the api and format. A failure is thrown with a message that says what to do; Gogo
+ * shows it and minivpn-ctl exits 1.
+ */
 @Component(service = VpnCommands.class, property = {
     "osgi.command.scope=vpn",
+    "osgi.command.function=connect",
+    "osgi.command.function=disconnect",
     "osgi.command.function=status",
+    "osgi.command.function=serve",
+    "osgi.command.function=stop",
+    "osgi.command.function=sessions",
+    "osgi.command.function=kick",
+    "osgi.command.function=routes",
     "osgi.command.function=transports"})
 public final class VpnCommands {
+
+    private static final String NO_CLIENT = "no VPN client is installed in this appliance (the relay bundle is missing)";
+    private static final String NO_SERVER = "no VPN server is installed in this appliance (the relay bundle is missing)";
 
     private final BundleContext context;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile VpnClient client;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile VpnServer server;
+
     @Activate
     public VpnCommands(BundleContext context) {
         this.context = context;
     }
 
-    @Descriptor("show the state of the VPN client: server, tunnel addresses, traffic, round-trip time")
+    @Descriptor("connect to the server in the client's configuration (server in configs/org.minivpn.relay.client.cfg)")
+    public String connect(
+            @Descriptor("transport type to use, e.g. udp (default: the highest-ranked secure one)")
+            @Parameter(names = {"-t", "--transport"}, absentValue = "") String transport,
+            @Descriptor("route only the server's pushed routes through the tunnel, not all traffic")
+            @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split)
+            throws IOException {
+        return connect(transport, split, "", Transport.DEFAULT_PORT);
+    }
+
+    @Descriptor("connect to a VPN server and route all traffic through it (UDP port 23232)")
+    public String connect(
+            @Descriptor("transport type to use, e.g. udp (default: the highest-ranked secure one)")
+            @Parameter(names = {"-t", "--transport"}, absentValue = "") String transport,
+            @Descriptor("route only the server's pushed routes through the tunnel, not all traffic")
+            @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split,
+            @Descriptor("server host name or address") String host) throws IOException {
+        return connect(transport, split, host, Transport.DEFAULT_PORT);
+    }
+
+    @Descriptor("connect to a VPN server on a given UDP port and route all traffic through it")
+    public String connect(
+            @Descriptor("transport type to use, e.g. udp (default: the highest-ranked secure one)")
+            @Parameter(names = {"-t", "--transport"}, absentValue = "") String transport,
+            @Descriptor("route only the server's pushed routes through the tunnel, not all traffic")
+            @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split,
+            @Descriptor("server host name or address") String host,
+            @Descriptor("server UDP port") int port) throws IOException {
+        VpnClient c = require(client, NO_CLIENT);
+        long start = System.nanoTime();
+        c.connect(new ConnectRequest(host, port, transport.isEmpty() ? null : transport, split));
+        ClientStatus s = c.status();
+        return "connected to " + s.server() + " as " + join(s.tunnelAddresses()) + " over " + s.transport()
+                + (s.cipherSuite().isEmpty() ? " (NOT ENCRYPTED)" : " (" + s.cipherSuite() + ")") + " in "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms"
+                + (split ? "; split tunnel: only pushed routes use it" : "; all traffic goes through the tunnel");
+    }
+
+    @Descriptor("end the tunnel and restore the original routes")
+    public String disconnect() {
+        VpnClient c = require(client, NO_CLIENT);
+        ClientState before = c.status().state();
+        c.disconnect();
+        return before == ClientState.DISCONNECTED ? "not connected" : "disconnected; routes restored";
+    }
+
+    @Descriptor("show the client's state: server, tunnel addresses, transport, traffic, round-trip time, uptime")
     public String status() {
         VpnClient c = client;
-        if (c == null) {
-            return "no VPN client is installed in this appliance (the relay bundle is missing)";
-        }
-        ClientStatus s = c.status();
+        VpnServer srv = server;
         StringBuilder out = new StringBuilder();
-        line(out, "state", s.state().name());
-        line(out, "server", s.server());
-        line(out, "tunnel", s.tunnelAddresses().toString());
-        line(out, "transport", s.transport());
-        line(out, "cipher", s.cipherSuite());
-        line(out, "traffic", "in " + s.traffic().bytesIn() + " B / " + s.traffic().packetsIn() + " pkts, out "
-                + s.traffic().bytesOut() + " B / " + s.traffic().packetsOut() + " pkts, dropped " + s.traffic().dropped());
-        line(out, "rtt", s.rtt() == null ? "-" : s.rtt().toMillis() + " ms");
-        line(out, "since", String.valueOf(s.since()));
-        line(out, "reconnects", String.valueOf(s.reconnects()));
+        if (c == null) {
+            out.append(NO_CLIENT).append('\n');
+        } else {
+            ClientStatus s = c.status();
+            line(out, "state", s.state().name() + " since " + s.since());
+            line(out, "server", s.server());
+            line(out, "tunnel", join(s.tunnelAddresses()));
+            line(out, "transport", s.transport());
+            line(out, "cipher", s.cipherSuite());
+            line(out, "traffic", traffic(s.traffic()));
+            Duration up = s.connectedAt() == null ? null : Duration.between(s.connectedAt(), Instant.now());
+            line(out, "rate", up == null || up.isZero() ? "" : rate(s.traffic(), up));
+            line(out, "rtt", s.rtt() == null ? "" : String.format("%.2f ms", s.rtt().toNanos() / 1e6));
+            line(out, "uptime", up == null ? "" : up.withNanos(0).toString().substring(2).toLowerCase());
+            line(out, "reconnects", String.valueOf(s.reconnects()));
+        }
+        if (srv != null && srv.isRunning()) {
+            line(out, "serving", srv.endpoint() + ", " + srv.sessions().size() + " session(s); see vpn:sessions");
+        }
         return out.toString().stripTrailing();
+    }
+
+    @Descriptor("start the VPN server on the configured UDP port (configs/org.minivpn.relay.server.cfg)")
+    public String serve() throws IOException {
+        return serve(0);
+    }
+
+    @Descriptor("start the VPN server on a given UDP port")
+    public String serve(@Descriptor("UDP port to listen on") int port) throws IOException {
+        VpnServer s = require(server, NO_SERVER);
+        s.start(port);
+        return "serving on " + s.endpoint() + "; clients connect with vpn:connect <this host>";
+    }
+
+    @Descriptor("stop the VPN server: end every session and undo its routing")
+    public String stop() {
+        VpnServer s = require(server, NO_SERVER);
+        if (!s.isRunning()) {
+            return "the server is not running";
+        }
+        s.stop();
+        return "the server stopped";
+    }
+
+    @Descriptor("list the server's client sessions: identity, tunnel address, endpoint, traffic, last seen")
+    public String sessions() {
+        VpnServer s = require(server, NO_SERVER);
+        if (!s.isRunning()) {
+            return "the server is not running: start it with vpn:serve";
+        }
+        List<SessionInfo> all = s.sessions();
+        StringBuilder out = new StringBuilder(String.format("%-20s %-18s %-22s %-12s %-12s %-8s %s%n", "IDENTITY",
+                "TUNNEL", "ENDPOINT", "IN", "OUT", "RTT", "LAST SEEN"));
+        for (SessionInfo i : all) {
+            out.append(String.format("%-20s %-18s %-22s %-12s %-12s %-8s %s ago%n", i.identity(),
+                    i.tunnelAddresses().isEmpty() ? "-" : i.tunnelAddresses().get(0).address().getHostAddress(),
+                    i.remote().getAddress().getHostAddress() + ":" + i.remote().getPort(), bytes(i.traffic().bytesIn()),
+                    bytes(i.traffic().bytesOut()), i.rtt() == null ? "-" : i.rtt().toMillis() + "ms",
+                    Duration.between(i.lastSeen(), Instant.now()).toSeconds() + "s"));
+        }
+        return out.append(all.size()).append(" session(s)").toString();
+    }
+
+    @Descriptor("end a client's session on the server")
+    public String kick(@Descriptor("the client's identity (certificate name) or tunnel address") String who) {
+        int n = require(server, NO_SERVER).kick(who);
+        if (n == 0) {
+            throw new IllegalArgumentException("no session of '" + who + "': vpn:sessions lists them");
+        }
+        return "ended " + n + " session(s) of " + who;
+    }
+
+    @Descriptor("show the routes and firewall rules this appliance installed")
+    public String routes() {
+        StringBuilder out = new StringBuilder();
+        VpnClient c = client;
+        if (c != null) {
+            for (String r : c.status().routes()) {
+                out.append("client  ").append(r).append('\n');
+            }
+        }
+        VpnServer s = server;
+        if (s != null) {
+            for (String r : s.routes()) {
+                out.append("server  ").append(r).append('\n');
+            }
+        }
+        return out.length() == 0 ? "no routes installed" : out.toString().stripTrailing();
     }
 
     @Descriptor("list the transports this appliance can use, highest ranked first")
@@ -64,14 +210,56 @@ public final class VpnCommands {
         }
         List<ServiceReference<Transport>> sorted = new ArrayList<>(refs);
         sorted.sort((a, b) -> b.compareTo(a));
-        StringBuilder out = new StringBuilder(String.format("%-8s %-7s %-7s %s%n", "TYPE", "SECURE", "RANKING", "BUNDLE"));
+        String active = "";
+        VpnClient c = client;
+        if (c != null) {
+            active = c.status().transport();
+        }
+        StringBuilder out = new StringBuilder(String.format("%-8s %-7s %-7s %-7s %s%n", "TYPE", "SECURE", "RANKING",
+                "IN USE", "BUNDLE"));
         for (ServiceReference<Transport> r : sorted) {
-            out.append(String.format("%-8s %-7s %-7s %s%n", r.getProperty(Transport.TYPE),
+            Object type = r.getProperty(Transport.TYPE);
+            out.append(String.format("%-8s %-7s %-7s %-7s %s%n", type,
                     Objects.requireNonNullElse(r.getProperty(Transport.SECURE), false),
                     Objects.requireNonNullElse(r.getProperty(Constants.SERVICE_RANKING), 0),
-                    r.getBundle().getSymbolicName()));
+                    String.valueOf(type).equals(active) ? "client" : "", r.getBundle().getSymbolicName()));
         }
         return out.toString().stripTrailing();
+    }
+
+    private static <T> T require(T service, String missing) {
+        if (service == null) {
+            throw new IllegalStateException(missing);
+        }
+        return service;
+    }
+
+    private static String join(List<?> items) {
+        return items.isEmpty() ? "" : String.join(" ", items.stream().map(Object::toString).toList());
+    }
+
+    private static String traffic(Traffic t) {
+        return "in " + bytes(t.bytesIn()) + " / " + t.packetsIn() + " pkts, out " + bytes(t.bytesOut()) + " / "
+                + t.packetsOut() + " pkts, dropped " + t.dropped();
+    }
+
+    private static String rate(Traffic t, Duration over) {
+        double seconds = over.toNanos() / 1e9;
+        return String.format("in %.1f kbit/s, out %.1f kbit/s (average since connect)", t.bytesIn() * 8 / seconds / 1e3,
+                t.bytesOut() * 8 / seconds / 1e3);
+    }
+
+    static String bytes(long b) {
+        if (b < 1024) {
+            return b + " B";
+        }
+        if (b < 1024 * 1024) {
+            return String.format("%.1f KiB", b / 1024.0);
+        }
+        if (b < 1024L * 1024 * 1024) {
+            return String.format("%.1f MiB", b / 1048576.0);
+        }
+        return String.format("%.2f GiB", b / 1073741824.0);
     }
 
     private static void line(StringBuilder out, String key, String value) {

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * What {@code vpn:connect} asks for.
  *
- * @param host the server's host name or address
+ * @param host the server's host name or address; "" for the server in the client's configuration
  * @param port the server's UDP port
  * @param transport the transport type to use (e.g. "dtls"), or null for the configured one
  * @param splitTunnel true to route only the pushed routes through the tunnel, not everything

@@ -22,6 +22,12 @@ public interface VpnServer {
     /** True between a successful {@link #start} and {@link #stop}. */
     boolean isRunning();
 
+    /** The UDP endpoint it listens on, as host:port, or "" when not running. */
+    String endpoint();
+
+    /** What the routing configurator changed for the server, one line each; empty when not running. */
+    List<String> routes();
+
     /** A snapshot of the live sessions. */
     List<SessionInfo> sessions();
 
