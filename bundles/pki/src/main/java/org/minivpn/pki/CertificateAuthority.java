@@ -123,17 +123,18 @@ public final class CertificateAuthority {
         }
         positive(validity, "the CA validity");
         if (!force) {
-            List<Path> existing = existing(caCertificateFile(), dir.resolve(CA_KEY), crlFile(), indexFile());
+            List<Path> existing = SafeFiles.existing(caCertificateFile(), dir.resolve(CA_KEY), crlFile(), indexFile());
             if (!existing.isEmpty()) {
-                throw new PkiException("a CA already exists in " + dir + " (" + names(existing) + "): give --force to"
-                        + " replace it; every certificate it issued then stops validating and must be issued again");
+                throw new PkiException("a CA already exists in " + dir + " (" + SafeFiles.names(existing)
+                        + "): give --force to replace it; every certificate it issued then stops validating"
+                        + " and must be issued again");
             }
         }
         Instant now = now();
         KeyPair keys = x509.newKeyPair();
         X509Certificate ca = x509.ca(keys, cn, x509.newSerial(), now.minus(BACKDATE), now.plus(validity));
         X509CRL crl = x509.crl(ca, keys.getPrivate(), List.of(), BigInteger.ONE, now, crlNextUpdate(ca, now));
-        try (Writes w = new Writes(force)) {
+        try (WriteBatch w = new WriteBatch(force)) {
             SafeFiles.ensurePrivateDirectory(dir);
             if (SafeFiles.makePrivate(dir)) {
                 LOG.log(Level.INFO, "made " + dir + " mode 0700: it holds the CA key");
@@ -179,9 +180,10 @@ public final class CertificateAuthority {
                             + name + ", or give --force to issue another beside it");
                 }
             }
-            List<Path> existing = existing(certificateFile(name), keyFile(name));
+            List<Path> existing = SafeFiles.existing(certificateFile(name), keyFile(name));
             if (!existing.isEmpty()) {
-                throw new PkiException(names(existing) + " already exist in " + dir + ": give --force to replace them");
+                throw new PkiException(SafeFiles.names(existing) + " already exist in " + dir
+                        + ": give --force to replace them");
             }
         }
         Set<BigInteger> used = entries.stream().map(IssuedCertificate::serial).collect(Collectors.toSet());
@@ -198,7 +200,7 @@ public final class CertificateAuthority {
         IssuedCertificate entry = new IssuedCertificate(serial, name, kind, cert.getNotAfter().toInstant(), null);
         List<IssuedCertificate> updated = new ArrayList<>(entries);
         updated.add(entry);
-        try (Writes w = new Writes(force)) {
+        try (WriteBatch w = new WriteBatch(force)) {
             w.write(keyFile(name), Pem.encode(keys.getPrivate()), true);
             w.write(certificateFile(name), Pem.encode(cert), false);
             CertificateIndex.write(indexFile(), updated);
@@ -414,20 +416,6 @@ public final class CertificateAuthority {
         return cert;
     }
 
-    private static List<Path> existing(Path... files) {
-        List<Path> out = new ArrayList<>();
-        for (Path f : files) {
-            if (Files.exists(f)) {
-                out.add(f);
-            }
-        }
-        return out;
-    }
-
-    static String names(List<Path> files) {
-        return files.stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "));
-    }
-
     private static Duration positive(Duration d, String what) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, not " + d);
@@ -445,46 +433,5 @@ public final class CertificateAuthority {
     }
 
     private record Authority(X509Certificate certificate, PrivateKey key) {
-    }
-
-    /**
-     * The files one operation writes: each is whole (see {@link SafeFiles}), and unless the
-     * operation commits, those it created are removed again, so a failure half-way leaves the
-     * folder as it was. Files it replaced (with force) stay replaced.
-     */
-    private static final class Writes implements AutoCloseable {
-        private final boolean replace;
-        private final List<Path> created = new ArrayList<>();
-        private boolean committed;
-
-        Writes(boolean replace) {
-            this.replace = replace;
-        }
-
-        void write(Path file, byte[] content, boolean secret) throws IOException {
-            boolean existed = Files.exists(file);
-            SafeFiles.write(file, content, secret, replace ? SafeFiles.Mode.REPLACE : SafeFiles.Mode.CREATE);
-            if (!existed) {
-                created.add(file);
-            }
-        }
-
-        void commit() {
-            committed = true;
-        }
-
-        @Override
-        public void close() {
-            if (committed) {
-                return;
-            }
-            for (Path p : created) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "could not remove " + p + " after a failed write: " + e.getMessage());
-                }
-            }
-        }
     }
 }

@@ -21,7 +21,8 @@ final class CertificateIndex {
 
     static final String FILE = "index.txt";
 
-    private static final String HEADER = "# MiniVPN CA index, written by vpn:pki: serial, name, kind, not-after, revoked-at\n";
+    private static final String HEADER =
+            "# MiniVPN CA index, written by vpn:pki: serial, name, kind, not-after, revoked-at\n";
 
     private CertificateIndex() {
     }

@@ -12,7 +12,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Writes files whole or not at all: the content goes to a temporary file in the same folder, is
@@ -112,5 +115,21 @@ final class SafeFiles {
         Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
         return p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)
                 || p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
+    }
+
+    /** Those of {@code files} that exist. */
+    static List<Path> existing(Path... files) {
+        List<Path> out = new ArrayList<>();
+        for (Path f : files) {
+            if (Files.exists(f)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** The files' names, comma separated, for a message. */
+    static String names(List<Path> files) {
+        return files.stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "));
     }
 }
