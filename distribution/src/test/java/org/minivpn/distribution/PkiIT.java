@@ -1,0 +1,113 @@
+package org.minivpn.distribution;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+import org.minivpn.distribution.Appliances.Result;
+import org.minivpn.distribution.Appliances.Running;
+
+/**
+ * The built-in CA as a person uses it: bin/minivpn-ctl vpn:pki against a running appliance, and
+ * what it writes checked with openssl.
+ */
+public class PkiIT {
+
+    @Test
+    public void vpnPkiMakesAChainOpensslAcceptsAndRevokesThroughMinivpnCtl() throws Exception {
+        Path home = Appliances.copy("pki");
+        Path pki = home.resolve("pki");
+        try (Running app = new Running(home).awaitReady()) {
+            Result help = app.ctl("help", "vpn:pki");
+            assertEquals(help.err(), 0, help.status());
+            assertTrue(help.out(), help.out().contains("the built-in certificate authority"));
+            assertTrue(help.out(), help.out().contains("--san"));
+            assertTrue(help.out(), help.out().contains("export NAME FOLDER"));
+
+            Result none = app.ctl("vpn:pki", "client", "alice");
+            assertEquals(1, none.status());
+            assertTrue(none.err(), none.err().contains("no CA yet: run vpn:pki init"));
+
+            ok(app.ctl("vpn:pki", "init", "'Integration CA'"));
+            ok(app.ctl("vpn:pki", "server", "vpn.example.com", "--san", "127.0.0.1"));
+            Result alice = ok(app.ctl("vpn:pki", "client", "alice"));
+            assertTrue(alice.out(), alice.out().contains("issued client certificate 'alice'"));
+            ok(app.ctl("vpn:pki", "client", "bob"));
+
+            Result again = app.ctl("vpn:pki", "client", "alice");
+            assertEquals(1, again.status());
+            assertTrue(again.err(), again.err().contains("already has a valid client certificate"));
+
+            for (String key : List.of("ca.key", "vpn.example.com.key", "alice.key")) {
+                assertEquals(key, "rw-------", mode(pki.resolve(key)));
+            }
+            assertEquals("rwx------", mode(pki));
+            assertVerifies(pki, "-purpose", "sslserver", "-verify_ip", "127.0.0.1", "vpn.example.com.crt");
+            assertVerifies(pki, "-purpose", "sslclient", "alice.crt");
+
+            Result export = ok(app.ctl("vpn:pki", "export", "alice", "export/alice", "--server", "vpn.example.com"));
+            Path out = home.resolve("export/alice");
+            assertTrue(export.out(), export.out().contains(out.toString()));
+            assertEquals("rw-------", mode(out.resolve("pki/alice.key")));
+            assertFalse(Files.exists(out.resolve("pki/ca.key")));
+            assertTrue(Files.readString(out.resolve("configs/org.minivpn.transport.dtls.cfg")).contains("cert = pki/alice.crt"));
+            assertTrue(Files.readString(out.resolve("configs/org.minivpn.relay.client.cfg")).contains("server = vpn.example.com"));
+            assertVerifies(out.resolve("pki"), "-crl_check", "-CRLfile", "crl.pem", "alice.crt");
+
+            Result revoke = ok(app.ctl("vpn:pki", "revoke", "alice"));
+            assertTrue(revoke.out(), revoke.out().contains("pki/crl.pem is rewritten"));
+            Path revoked;
+            try (var s = Files.list(pki.resolve("revoked"))) {
+                revoked = s.filter(p -> p.toString().endsWith(".crt")).findFirst().orElseThrow();
+            }
+            Result check = openssl(pki, "verify", "-CAfile", "ca.crt", "-crl_check", "-CRLfile", "crl.pem", revoked.toString());
+            assertTrue(check.out(), check.status() != 0 && check.out().contains("certificate revoked"));
+            assertVerifies(pki, "-crl_check", "-CRLfile", "crl.pem", "bob.crt");
+
+            Result list = ok(app.ctl("vpn:pki", "list"));
+            assertTrue(list.out(), list.out().lines().anyMatch(l -> l.contains(" alice ") && l.contains("revoked")));
+            assertTrue(list.out(), list.out().lines().anyMatch(l -> l.contains(" bob ") && l.endsWith("valid")));
+        }
+    }
+
+    private static Result ok(Result r) {
+        assertEquals(r.err() + r.out(), 0, r.status());
+        return r;
+    }
+
+    private static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    private static void assertVerifies(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("verify", "-CAfile", "ca.crt"));
+        cmd.addAll(List.of(args));
+        Result r = openssl(dir, cmd.toArray(String[]::new));
+        assertTrue("openssl " + cmd + ":\n" + r.out(), r.status() == 0 && r.out().contains(": OK"));
+    }
+
+    /** Runs openssl in {@code dir}; the test is skipped, with a message, when openssl is not installed. */
+    private static Result openssl(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            assumeTrue("openssl is not installed (apt-get install -y openssl): " + e.getMessage(), false);
+            throw e;
+        }
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(String.join(" ", cmd) + " finished", p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), out, "");
+    }
+}
