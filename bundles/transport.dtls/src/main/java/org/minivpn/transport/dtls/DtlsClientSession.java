@@ -37,6 +37,7 @@ final class DtlsClientSession implements Session {
     private final SessionHandler handler;
     private final SessionKeys keys;
     private final RecordLayer record;
+    private final String backend;
     private final int maxPacketSize;
     private final Thread receiver;
     private final Object writeLock = new Object();
@@ -47,13 +48,14 @@ final class DtlsClientSession implements Session {
     private volatile Object attachment;
 
     private DtlsClientSession(DtlsTransport owner, UdpChannel udp, InetSocketAddress server, SessionHandler handler,
-            SessionKeys keys, RecordLayer record, int maxPacketSize) {
+            SessionKeys keys, RecordLayer record, String backend, int maxPacketSize) {
         this.owner = owner;
         this.udp = udp;
         this.server = server;
         this.handler = handler;
         this.keys = keys;
         this.record = record;
+        this.backend = backend;
         this.maxPacketSize = maxPacketSize;
         this.sendBuf = new byte[maxPacketSize + record.overhead()];
         this.sendBuffer = ByteBuffer.wrap(sendBuf);
@@ -88,7 +90,7 @@ final class DtlsClientSession implements Session {
             }
             SessionKeys keys = peer.keys();
             RecordLayer record = new RecordLayer(keys, crypto.provider(), channel.sent().nextEpoch1Sequence());
-            DtlsClientSession session = new DtlsClientSession(owner, udp, server, handler, keys, record,
+            DtlsClientSession session = new DtlsClientSession(owner, udp, server, handler, keys, record, crypto.name(),
                     settings.maxPacketSize());
             LOG.log(Level.INFO, "connected to '" + keys.peer().identity() + "' at " + server + " (" + keys.suiteName()
                     + ", " + crypto.name() + " backend" + (keys.writeCid().length > 0 ? ", connection ID" : "") + ")");
@@ -290,6 +292,7 @@ final class DtlsClientSession implements Session {
 
     @Override
     public String toString() {
-        return "DTLS session with '" + peerIdentity() + "' at " + server + " (" + cipherSuite() + "); " + drops;
+        return "DTLS session with '" + peerIdentity() + "' at " + server + " (" + cipherSuite() + ", " + backend
+                + " backend); " + drops;
     }
 }

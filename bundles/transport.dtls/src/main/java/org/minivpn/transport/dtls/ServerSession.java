@@ -208,6 +208,7 @@ final class ServerSession implements Session {
 
     @Override
     public String toString() {
-        return "DTLS session of '" + peerIdentity() + "' at " + remote + " (" + cipherSuite() + ")";
+        return "DTLS session of '" + peerIdentity() + "' at " + remote + " (" + cipherSuite() + ", "
+                + record.providerName() + " ciphers)";
     }
 }

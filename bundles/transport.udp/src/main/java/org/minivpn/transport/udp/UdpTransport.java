@@ -18,22 +18,24 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The transport contract over plain UDP: no encryption, no authentication. It exists to debug
  * the relay and to show what the wire looks like without DTLS, so it starts only from a
- * configuration that says {@code insecure=true}, and refuses (in the log, and as the component's
- * failure) otherwise. Ranked below DTLS: consumers that take the best transport never get it by
- * accident.
+ * configuration that says {@code insecure=true}: it requires an {@link InsecureConsent} with that
+ * property, and stays unsatisfied (its reference {@value #CONSENT} unbound, the refusal in the log)
+ * otherwise. Ranked below DTLS: consumers that take the best transport never get it by accident.
  */
 @Component(service = Transport.class, configurationPid = UdpTransport.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true, property = {
+        configurationPolicy = ConfigurationPolicy.REQUIRE, property = {
             Transport.TYPE + "=" + UdpTransport.TYPE, Transport.SECURE + ":Boolean=false", "service.ranking:Integer=-100"})
 @Designate(ocd = UdpConfig.class)
 public final class UdpTransport implements Transport {
 
     public static final String PID = "org.minivpn.transport.udp";
+    static final String CONSENT = "consent";
     static final String TYPE = "udp";
     static final Logger LOG = System.getLogger("org.minivpn.transport.udp");
     static final String REFUSAL = "the plaintext UDP transport refuses to start: it sends packets unencrypted and lets"
@@ -44,11 +46,11 @@ public final class UdpTransport implements Transport {
     private final Set<UdpServer> servers = ConcurrentHashMap.newKeySet();
     private final Set<UdpClientSession> clients = ConcurrentHashMap.newKeySet();
 
-    /** @throws IllegalStateException unless the configuration says insecure=true */
+    /** @throws IllegalStateException unless the configuration says insecure=true (the consent makes sure of it) */
     @Activate
-    public UdpTransport(UdpConfig config) {
+    public UdpTransport(UdpConfig config,
+            @Reference(name = CONSENT, target = "(insecure~=true)") InsecureConsent consent) {
         if (!config.insecure()) {
-            LOG.log(Level.WARNING, REFUSAL);
             throw new IllegalStateException(REFUSAL);
         }
         this.idleTimeout = Duration.ofSeconds(Math.max(5, config.session_idle_timeout()));

@@ -30,13 +30,13 @@ class UdpTransportTest {
 
     @Test
     void refusesToStartUnlessInsecureIsSet() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new UdpTransport(config(false)));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new UdpTransport(config(false), new InsecureConsent(config(false))));
         assertTrue(e.getMessage().contains("set insecure = true in configs/org.minivpn.transport.udp.cfg"), e.getMessage());
     }
 
     @Test
     void carriesPacketsBothWaysInTheClear() throws Exception {
-        UdpTransport transport = new UdpTransport(config(true));
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
         Collector atServer = new Collector(true);
         Collector atClient = new Collector(false);
         try (TransportServer server = transport.listen(LOOPBACK, atServer)) {
@@ -57,7 +57,7 @@ class UdpTransportTest {
 
     @Test
     void theWireShowsThePacketAfterOneTypeByte() throws Exception {
-        UdpTransport transport = new UdpTransport(config(true));
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
         Collector atServer = new Collector(false);
         try (TransportServer server = transport.listen(LOOPBACK, atServer);
                 DatagramSocket raw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
@@ -79,7 +79,7 @@ class UdpTransportTest {
 
     @Test
     void connectWithoutServerFailsWithAdvice() throws Exception {
-        UdpTransport transport = new UdpTransport(config(true));
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
         try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             IOException e = assertThrows(IOException.class, () -> transport.connect(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), null,
