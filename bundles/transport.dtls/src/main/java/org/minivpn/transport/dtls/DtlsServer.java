@@ -8,11 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,8 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.DTLSRequest;
-import org.bouncycastle.tls.DTLSVerifier;
-import org.bouncycastle.tls.DatagramSender;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
@@ -38,16 +32,14 @@ import org.minivpn.api.transport.TransportServer;
  *   relay thread ─Session.send→ seal record ─→ UDP socket
  * </pre>
  *
- * <p>The receive thread alone touches the session tables; handshake threads and closers post
- * events to it. A new client costs no state until it echoes a cookie (RFC 6347 4.2.1); garbage,
+ * <p>The receive thread alone changes the {@link Peers} tables; handshake threads and closers post
+ * events to it. A new client costs no state until it echoes a cookie ({@link Cookies}); garbage,
  * strangers, forgeries, replays and oversized records are dropped and counted in {@link #drops}.
  */
 final class DtlsServer implements TransportServer {
 
     private static final Logger LOG = DtlsTransport.LOG;
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final long COOKIE_SECRET_LIFETIME = TimeUnit.MINUTES.toNanos(10);
-    private static final int CID_LENGTH = 8;
 
     final DropCounters drops = new DropCounters();
     private final DtlsTransport owner;
@@ -57,20 +49,14 @@ final class DtlsServer implements TransportServer {
     private final ThreadPoolExecutor handshakePool;
     private final Thread receiver;
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
-    private final SecureRandom random = new SecureRandom();
     private volatile boolean closing;
-    private volatile List<Session> snapshot = List.of();
 
     // receive thread only
-    private final Map<InetSocketAddress, ServerSession> sessions = new HashMap<>();
-    private final Map<InetSocketAddress, ServerHandshake> handshakes = new HashMap<>();
-    private final CidTable byCid = new CidTable();
+    private final Peers peers = new Peers();
+    private final Cookies cookies;
     private final byte[] rx = new byte[65536];
     private final ByteBuffer rxBuffer = ByteBuffer.wrap(rx);
     private final byte[] plain = new byte[DtlsSettings.MAX_RECORD_PLAINTEXT + 2048];
-    private final CookieSender cookieSender = new CookieSender();
-    private DTLSVerifier verifier;
-    private long verifierBorn;
     private long lastCredentialWarning;
 
     private DtlsServer(DtlsTransport owner, UdpChannel udp, SessionHandler handler) throws IOException {
@@ -78,6 +64,7 @@ final class DtlsServer implements TransportServer {
         this.udp = udp;
         this.handler = handler;
         this.local = udp.localAddress();
+        this.cookies = new Cookies(this, owner.cryptoState());
         int threads = owner.settings().handshakeThreads();
         AtomicInteger count = new AtomicInteger();
         this.handshakePool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
@@ -96,7 +83,6 @@ final class DtlsServer implements TransportServer {
         UdpChannel udp = UdpChannel.bind(bind);
         try {
             DtlsServer server = new DtlsServer(owner, udp, handler);
-            server.newVerifier(owner.cryptoState());
             server.receiver.start();
             return server;
         } catch (IOException | RuntimeException e) {
@@ -112,7 +98,7 @@ final class DtlsServer implements TransportServer {
 
     @Override
     public List<Session> sessions() {
-        return snapshot;
+        return peers.snapshot();
     }
 
     /** Ends every session (telling each client), stops the threads and closes the socket; within a second. */
@@ -138,7 +124,7 @@ final class DtlsServer implements TransportServer {
 
     @Override
     public String toString() {
-        return "DTLS server on " + local + ": " + snapshot.size() + " sessions; " + drops;
+        return "DTLS server on " + local + ": " + peers.snapshot().size() + " sessions; " + drops;
     }
 
     /** Runs {@code event} on the receive thread soon. Any thread. */
@@ -199,11 +185,11 @@ final class DtlsServer implements TransportServer {
             return;
         }
         if ((rx[0] & 0xFF) == RecordLayer.TLS12_CID) {
-            if (len < RecordLayer.HEADER + CID_LENGTH) {
+            if (len < RecordLayer.HEADER + Peers.CID_LENGTH) {
                 drops.malformed++;
                 return;
             }
-            Object peer = byCid.get(RecordLayer.getLong(rx, 11));
+            Object peer = peers.byConnectionId(RecordLayer.getLong(rx, 11));
             if (peer instanceof ServerSession s) {
                 s.receive(from, rx, 0, len, plain);
             } else if (peer instanceof ServerHandshake h) {
@@ -213,17 +199,17 @@ final class DtlsServer implements TransportServer {
             }
             return;
         }
-        ServerSession session = sessions.get(from);
+        ServerSession session = peers.session(from);
         if (session != null) {
             session.receive(from, rx, 0, len, plain);
             return;
         }
-        ServerHandshake handshake = handshakes.get(from);
+        ServerHandshake handshake = peers.handshake(from);
         if (handshake != null) {
             queue(handshake, len);
             return;
         }
-        if (!isClientHello(rx, 0, len)) {
+        if (!Cookies.isClientHello(rx, 0, len)) {
             drops.unknownPeer++;
             return;
         }
@@ -241,19 +227,18 @@ final class DtlsServer implements TransportServer {
         }
     }
 
-    /** A ClientHello without a valid cookie gets a HelloVerifyRequest and costs no state; with one, a request. */
     private DTLSRequest verifyCookie(InetSocketAddress from, byte[] buf, int off, int len) {
-        cookieSender.to = from;
-        DTLSRequest request = verifier.verifyRequest(clientId(from), buf, off, len, cookieSender);
+        DTLSRequest request = cookies.verify(from, buf, off, len);
         if (request == null) {
             drops.cookies++;
         }
         return request;
     }
 
+    /** A client echoed its cookie: start its handshake on the pool, if there is room. */
     private void begin(InetSocketAddress from, DTLSRequest request) {
         DtlsSettings settings = owner.settings();
-        if (handshakes.size() >= settings.maxHandshakes()) {
+        if (peers.handshakeCount() >= settings.maxHandshakes()) {
             drops.busy++;
             return;
         }
@@ -264,28 +249,26 @@ final class DtlsServer implements TransportServer {
             warnNoCredentials(crypto == null ? DtlsTransport.NO_BACKEND : credentials.problem());
             return;
         }
-        long cid = newConnectionId();
+        long cid = peers.newConnectionId();
+        byte[] cidBytes = new byte[Peers.CID_LENGTH];
+        RecordLayer.putLong(cidBytes, 0, cid);
         int timeoutMillis = (int) settings.handshakeTimeout().toMillis();
-        ServerPeer peer = new ServerPeer(crypto, credentials, toBytes(cid), timeoutMillis);
+        ServerPeer peer = new ServerPeer(crypto, credentials, cidBytes, timeoutMillis);
         ServerHandshake handshake = new ServerHandshake(this, from, cid, peer, request, crypto, timeoutMillis);
-        handshakes.put(from, handshake);
-        byCid.put(cid, handshake);
+        peers.add(handshake);
         try {
             handshakePool.execute(handshake);
         } catch (RejectedExecutionException e) {
-            handshakes.remove(from);
-            byCid.remove(cid, handshake);
+            peers.remove(handshake);
             drops.busy++;
         }
     }
 
     /** Event: a handshake finished; the client becomes a session. */
     void established(ServerHandshake handshake, SessionKeys keys) {
-        if (closing || handshakes.get(handshake.peer) != handshake) {
+        if (closing || !peers.remove(handshake)) {
             return; // abandoned meanwhile
         }
-        handshakes.remove(handshake.peer);
-        byCid.remove(handshake.connectionId, handshake);
         RecordLayer record;
         try {
             record = new RecordLayer(keys, handshake.crypto.provider(), handshake.sent.nextEpoch1Sequence());
@@ -298,11 +281,7 @@ final class DtlsServer implements TransportServer {
         long cid = keys.readCid().length > 0 ? handshake.connectionId : 0;
         ServerSession session = new ServerSession(this, handshake.peer, keys, record, handshake.sent.finalFlight(), cid,
                 owner.settings().maxPacketSize());
-        sessions.put(handshake.peer, session);
-        if (cid != 0) {
-            byCid.put(cid, session);
-        }
-        publish();
+        peers.add(session);
         drops.handshakes++;
         LOG.log(Level.INFO, "client '" + session.peerIdentity() + "' connected from " + handshake.peer + " ("
                 + keys.suiteName() + ", " + handshake.crypto.name() + " backend" + (cid != 0 ? ", connection ID" : "") + ")");
@@ -319,10 +298,7 @@ final class DtlsServer implements TransportServer {
 
     /** Event: a handshake failed or timed out (it logged why). */
     void failed(ServerHandshake handshake, boolean timedOut) {
-        if (handshakes.get(handshake.peer) == handshake) {
-            handshakes.remove(handshake.peer);
-        }
-        byCid.remove(handshake.connectionId, handshake);
+        peers.remove(handshake);
         drops.handshakeFailures++;
         if (timedOut) {
             drops.handshakeTimeouts++;
@@ -331,19 +307,15 @@ final class DtlsServer implements TransportServer {
 
     /** A record of epoch 0 from an address with a session: a restarted client, or a lost final flight. */
     void epochZero(ServerSession session, InetSocketAddress from, byte[] buf, int off, int len) {
-        if (isClientHello(buf, off, len) && from.equals(session.remoteAddress())) {
-            if (session.awaitsConfirmation()) {
-                session.resendFinalFlight();
-                return;
-            }
+        if (session.awaitsConfirmation()) {
+            session.resendFinalFlight();
+        } else if (Cookies.isClientHello(buf, off, len)) {
+            // Only a client that can answer at this address gets to replace the session.
             DTLSRequest request = verifyCookie(from, buf, off, len);
             if (request != null) {
-                session.end(Alerts.WARNING, AlertDescription.close_notify);
                 remove(session, "the client started a new handshake");
                 begin(from, request);
             }
-        } else if (session.awaitsConfirmation()) {
-            session.resendFinalFlight();
         } else {
             drops.wrongEpoch++;
         }
@@ -352,12 +324,9 @@ final class DtlsServer implements TransportServer {
     /** A session's newest authenticated record came from a new address: follow it (RFC 9146 6). */
     void roam(ServerSession session, InetSocketAddress to) {
         InetSocketAddress from = session.remoteAddress();
-        sessions.remove(from, session);
-        ServerSession displaced = sessions.put(to, session);
-        session.moveTo(to);
+        ServerSession displaced = peers.move(session, to);
         LOG.log(Level.INFO, "client '" + session.peerIdentity() + "' moved from " + from + " to " + to);
-        if (displaced != null && displaced != session) {
-            displaced.end(Alerts.WARNING, AlertDescription.close_notify);
+        if (displaced != null) {
             remove(displaced, "its address " + to + " now belongs to the session of '" + session.peerIdentity() + "'");
         }
     }
@@ -371,18 +340,14 @@ final class DtlsServer implements TransportServer {
         }
     }
 
-    /** Drops a session from the tables and tells the handler, once. Receive thread. */
+    /** Tells the client (unless it was told), drops the session and tells the handler, once. Receive thread. */
     void remove(ServerSession session, String reason) {
         if (session.reported) {
             return;
         }
         session.reported = true;
-        session.end(Alerts.WARNING, AlertDescription.close_notify); // no-op when it was closed already
-        sessions.remove(session.remoteAddress(), session);
-        if (session.connectionId != 0) {
-            byCid.remove(session.connectionId, session);
-        }
-        publish();
+        session.end(Alerts.WARNING, AlertDescription.close_notify);
+        peers.remove(session);
         LOG.log(Level.INFO, "session of '" + session.peerIdentity() + "' at " + session.remoteAddress() + " ended: " + reason);
         try {
             handler.closed(session, reason);
@@ -395,7 +360,7 @@ final class DtlsServer implements TransportServer {
     /** Re-checks every session against new trust (CA, CRL) and ends those it refuses. Any thread. */
     void revalidate(Credentials trust) {
         post(() -> {
-            for (ServerSession s : new ArrayList<>(sessions.values())) {
+            for (ServerSession s : peers.sessions()) {
                 try {
                     PeerCheck.verify(trust, s.keys().peer().chain(), PeerCheck.Role.CLIENT, null, List.of());
                 } catch (Refusal r) {
@@ -418,52 +383,36 @@ final class DtlsServer implements TransportServer {
     }
 
     private void tick(long now) {
-        long idle = owner.settings().idleTimeout().toNanos();
-        for (ServerSession s : new ArrayList<>(sessions.values())) {
+        DtlsSettings settings = owner.settings();
+        long idle = settings.idleTimeout().toNanos();
+        for (ServerSession s : peers.sessions()) {
             if (now - s.lastReceive > idle) {
-                remove(s, "no packets from the client for " + owner.settings().idleTimeout().toSeconds() + " s");
+                remove(s, "no packets from the client for " + settings.idleTimeout().toSeconds() + " s");
             }
         }
-        long grace = owner.settings().handshakeTimeout().toNanos();
-        for (ServerHandshake h : new ArrayList<>(handshakes.values())) {
-            if (h.isOverdue(now, grace)) {
+        for (ServerHandshake h : peers.handshakes()) {
+            if (h.isOverdue(now, settings.handshakeTimeout().toNanos())) {
                 h.abandon();
                 LOG.log(Level.WARNING, "handshake with " + h.peer + " hung past its timeout and was abandoned");
                 failed(h, true);
             }
         }
-        if (now - verifierBorn > COOKIE_SECRET_LIFETIME) {
-            CryptoState crypto = owner.currentCrypto();
-            if (crypto != null) {
-                newVerifier(crypto);
-            }
-        }
+        cookies.renewIfOld(now, owner.currentCrypto());
     }
 
     private void shutdown() {
         runEvents();
-        for (ServerSession s : new ArrayList<>(sessions.values())) {
+        for (ServerSession s : peers.sessions()) {
             remove(s, "the server is shutting down");
         }
-        for (ServerHandshake h : handshakes.values()) {
+        for (ServerHandshake h : peers.handshakes()) {
             h.abandon();
         }
-        handshakes.clear();
-        byCid.clear();
-        publish();
+        peers.clear();
         udp.close();
         handshakePool.shutdownNow();
         owner.forget(this);
         LOG.log(Level.INFO, "DTLS server on " + local + " closed; " + drops);
-    }
-
-    private void publish() {
-        snapshot = List.copyOf(sessions.values());
-    }
-
-    private void newVerifier(CryptoState crypto) {
-        verifier = new DTLSVerifier(crypto.tls());
-        verifierBorn = System.nanoTime();
     }
 
     private void warnNoCredentials(String problem) {
@@ -471,48 +420,6 @@ final class DtlsServer implements TransportServer {
         if (lastCredentialWarning == 0 || now - lastCredentialWarning > TimeUnit.MINUTES.toNanos(1)) {
             lastCredentialWarning = now;
             LOG.log(Level.WARNING, "refusing new clients: " + problem);
-        }
-    }
-
-    private long newConnectionId() {
-        long cid;
-        do {
-            cid = random.nextLong();
-        } while (cid == 0 || byCid.contains(cid));
-        return cid;
-    }
-
-    private static byte[] toBytes(long cid) {
-        byte[] b = new byte[CID_LENGTH];
-        RecordLayer.putLong(b, 0, cid);
-        return b;
-    }
-
-    private static byte[] clientId(InetSocketAddress from) {
-        byte[] address = from.getAddress().getAddress();
-        byte[] id = new byte[address.length + 2];
-        System.arraycopy(address, 0, id, 0, address.length);
-        RecordLayer.putShort(id, address.length, from.getPort());
-        return id;
-    }
-
-    static boolean isClientHello(byte[] buf, int off, int len) {
-        return len > RecordLayer.HEADER && (buf[off] & 0xFF) == RecordLayer.HANDSHAKE
-                && RecordLayer.getShort(buf, off + 3) == 0 && buf[off + RecordLayer.HEADER] == 1;
-    }
-
-    /** Where a HelloVerifyRequest goes: the address of the ClientHello being answered. */
-    private final class CookieSender implements DatagramSender {
-        InetSocketAddress to;
-
-        @Override
-        public int getSendLimit() {
-            return ClientHandshakeChannel.HANDSHAKE_MTU;
-        }
-
-        @Override
-        public void send(byte[] buf, int off, int len) {
-            sendRaw(buf, off, len, to);
         }
     }
 }

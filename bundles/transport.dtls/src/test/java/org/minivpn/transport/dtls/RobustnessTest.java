@@ -198,6 +198,37 @@ class RobustnessTest {
     }
 
     @Test
+    void aClientThatRestartsOnTheSamePortGetsAFreshSession() throws Exception {
+        Inbox serverInbox = Inbox.echoing();
+        try (DtlsServer server = listen(pki.settings("server"), serverInbox)) {
+            int port;
+            try (DatagramSocket first = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                port = first.getLocalPort();
+                echoOnce(first, server, "before the crash");
+            } // gone without a close_notify, as a crashed client would be
+            try (DatagramSocket second = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+                echoOnce(second, server, "after the restart");
+            }
+            assertEquals("the client started a new handshake", serverInbox.closedReason(WAIT));
+            assertEquals(2, server.drops.handshakes);
+            assertEquals(1, server.sessions().size());
+        }
+    }
+
+    /** A Bouncy Castle client on {@code socket}: handshake, one record, its echo. */
+    private void echoOnce(DatagramSocket socket, DtlsServer server, String text) throws Exception {
+        socket.connect(server.localAddress());
+        ClientPeer peer = new ClientPeer(CryptoState.of(Backends.jca()), Credentials.load(pki.settings("alice")), null,
+                List.of(), 5000);
+        var dtls = new DTLSClientProtocol().connect(peer, new BcDatagramSocket(socket));
+        byte[] p = text.getBytes(StandardCharsets.US_ASCII);
+        dtls.send(p, 0, p.length);
+        byte[] buf = new byte[100];
+        int n = dtls.receive(buf, 0, buf.length, 5000);
+        assertArrayEquals(p, java.util.Arrays.copyOf(buf, Math.max(0, n)));
+    }
+
+    @Test
     void anIdleSessionIsClosedOnBothSides() throws Exception {
         DtlsSettings settings = pki.settings("server");
         settings = new DtlsSettings(settings.ca(), settings.cert(), settings.key(), settings.crl(), List.of(),
