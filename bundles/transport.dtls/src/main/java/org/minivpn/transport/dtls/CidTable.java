@@ -66,10 +66,6 @@ final class CidTable {
         }
     }
 
-    int size() {
-        return size;
-    }
-
     void clear() {
         keys = new long[64];
         values = new Object[64];

@@ -5,6 +5,8 @@ import org.bouncycastle.tls.CipherSuite;
 /**
  * The only suites we speak: ephemeral ECDH key exchange (forward secrecy) with an AEAD cipher.
  * No CBC, no NULL, no static RSA key exchange. AES-GCM first: with AES-NI it is the fastest.
+ * ChaCha20-Poly1305 is negotiated with the Bouncy Castle backend only: Bouncy Castle's handshake
+ * asks the provider for "ChaCha7539" and "Poly1305", names the JDK's providers do not have.
  */
 final class CipherSuites {
 

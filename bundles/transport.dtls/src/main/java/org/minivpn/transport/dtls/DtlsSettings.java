@@ -17,12 +17,6 @@ record DtlsSettings(Path ca, Path cert, Path key, Path crl, List<byte[]> pins, D
     /** The most a record carries: 2^14 bytes (RFC 6347 4.1). */
     static final int MAX_RECORD_PLAINTEXT = 16384;
 
-    static DtlsSettings defaults(Path home) {
-        return new DtlsSettings(home.resolve("pki/ca.crt"), home.resolve("pki/server.crt"),
-                home.resolve("pki/server.key"), home.resolve("pki/crl.pem"), List.of(), Duration.ofSeconds(10),
-                2, 64, Duration.ofSeconds(180), 1500);
-    }
-
     static DtlsSettings from(Path home, DtlsConfig config) {
         return new DtlsSettings(resolve(home, config.ca()), resolve(home, config.cert()), resolve(home, config.key()),
                 resolve(home, config.crl()), pins(config.pin()),

@@ -76,7 +76,7 @@ public final class DtlsTransport implements Transport {
             t.setDaemon(true);
             return t;
         });
-        watcher.scheduleWithFixedDelay(this::credentials, 1, 1, TimeUnit.SECONDS);
+        watcher.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
     }
 
     @Modified
@@ -165,6 +165,15 @@ public final class DtlsTransport implements Transport {
             reload();
         }
         return credentials;
+    }
+
+    /** Once a second: notices changed certificate files, so a revoked peer's session ends without waiting for a handshake. */
+    private void watch() {
+        try {
+            credentials();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "checking the certificate files failed: " + e, e); // and the next check runs anyway
+        }
     }
 
     /** The backend for a new handshake; null when there is none. */

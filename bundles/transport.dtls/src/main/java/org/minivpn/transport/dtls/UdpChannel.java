@@ -125,10 +125,6 @@ final class UdpChannel implements Closeable {
         selector.wakeup();
     }
 
-    boolean isOpen() {
-        return channel.isOpen();
-    }
-
     @Override
     public void close() {
         try {

@@ -3,15 +3,19 @@ package org.minivpn.transport.dtls;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -78,6 +82,30 @@ class HandshakeTest {
             assertEquals("the client closed the session", serverInbox.closedReason(WAIT));
             assertEquals("closed by this client", clientInbox.closedReason(WAIT));
             assertTrue(server.sessions().isEmpty(), "the server forgot the session");
+        }
+    }
+
+    @Test
+    void noServerOrASilentOneFailsWithinTheTimeoutAndSaysWhy() throws Exception {
+        TestPki pki = new TestPki(pkiDir, "Test CA");
+        pki.issue("alice", TestPki.Usage.CLIENT, false);
+        clientSide = Backends.transport(pki.settings("alice"), Backends.jca());
+        int closedPort;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        PortUnreachableException nobody = assertThrows(PortUnreachableException.class, () -> clientSide.connect(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort), null, Inbox.collecting(), WAIT));
+        assertTrue(nobody.getMessage().startsWith("nothing listens on UDP"), nobody.getMessage());
+
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            SocketTimeoutException timeout = assertThrows(SocketTimeoutException.class, () -> clientSide.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), null,
+                    Inbox.collecting(), Duration.ofMillis(1500)));
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(timeout.getMessage().contains("is a MiniVPN server listening"), timeout.getMessage());
+            assertTrue(tookMillis >= 1400 && tookMillis < 5000, "gave up after " + tookMillis + " ms");
         }
     }
 }
