@@ -20,8 +20,9 @@ import org.minivpn.transport.dtls.CipherSuites.Aead;
  * <p>Threads: {@link #seal} from one thread at a time (callers hold the session's write lock);
  * {@link #open} from the receive thread only. The two directions share nothing.
  *
- * <p>The JCA takes a fresh parameter object for every nonce, so the provider's {@code init} is the
- * one per-record allocation left; it is the provider's, not this class's.
+ * <p>The JCA needs a fresh parameter object for every nonce; that object and what the provider
+ * allocates in {@code init} are the only per-record allocations left (AllocationTest measures
+ * that nothing else is allocated).
  */
 final class RecordLayer {
 

@@ -21,7 +21,8 @@ import org.bouncycastle.tls.TlsTimeoutException;
  */
 final class ServerHandshake implements DatagramTransport, Runnable {
 
-    private static final int INBOX = 64;
+    /** A client sends a handful of datagrams per flight; this bounds what one handshake can hold. */
+    private static final int INBOX = 16;
 
     final InetSocketAddress peer;
     final long connectionId;
