@@ -1,0 +1,2 @@
+/** The JDK crypto backend. Private: consumers see only {@link org.minivpn.api.crypto.CryptoBackend}. */
+package org.minivpn.crypto.jca;

@@ -1,0 +1,65 @@
+package org.minivpn.transport.dtls;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a server or client session dropped, and why. Each field is written by one thread (the
+ * receive thread; senders only touch {@link #sendDropped}), so a plain volatile increment is
+ * exact; readers see a recent value.
+ */
+final class DropCounters {
+
+    /** Too short, bad header, wrong version, a record that does not fit its datagram. */
+    volatile long malformed;
+    /** From an address with no session or handshake, or with an unknown connection ID. */
+    volatile long unknownPeer;
+    /** Failed authentication: garbage, a forged or corrupted record. */
+    volatile long forged;
+    /** A record seen before, or older than the replay window. */
+    volatile long replayed;
+    /** A record or datagram larger than any we accept. */
+    volatile long oversized;
+    /** A record of another epoch, e.g. a late handshake record. */
+    volatile long wrongEpoch;
+    /** A well-formed record of a type that has no business there. */
+    volatile long unexpected;
+    /** ClientHellos answered with a HelloVerifyRequest (or with a cookie that did not verify). */
+    volatile long cookies;
+    /** Handshakes completed. */
+    volatile long handshakes;
+    /** Handshakes refused or failed, timeouts included. */
+    volatile long handshakeFailures;
+    /** Handshakes that timed out. */
+    volatile long handshakeTimeouts;
+    /** New clients dropped because too many handshakes were in progress. */
+    volatile long busy;
+    /** Exceptions thrown by the session handler; the packet is lost, the thread lives on. */
+    volatile long handlerErrors;
+    /** Datagrams dropped because the socket's send buffer stayed full. */
+    final AtomicLong sendDropped = new AtomicLong();
+
+    /** Counts a negative {@link RecordLayer#open} result. */
+    void count(int dropReason) {
+        switch (dropReason) {
+            case RecordLayer.WRONG_EPOCH -> wrongEpoch++;
+            case RecordLayer.REPLAYED -> replayed++;
+            case RecordLayer.FORGED -> forged++;
+            case RecordLayer.OVERSIZED -> oversized++;
+            default -> malformed++;
+        }
+    }
+
+    /** All drops of bad input, for a one-number summary. */
+    long badInput() {
+        return malformed + unknownPeer + forged + replayed + oversized + wrongEpoch + unexpected;
+    }
+
+    @Override
+    public String toString() {
+        return "handshakes " + handshakes + " (failed " + handshakeFailures + ", timed out " + handshakeTimeouts
+                + ", busy " + busy + ", cookies " + cookies + "); dropped: malformed " + malformed + ", unknown peer "
+                + unknownPeer + ", forged " + forged + ", replayed " + replayed + ", oversized " + oversized
+                + ", wrong epoch " + wrongEpoch + ", unexpected " + unexpected + ", send " + sendDropped.get()
+                + ", handler errors " + handlerErrors;
+    }
+}

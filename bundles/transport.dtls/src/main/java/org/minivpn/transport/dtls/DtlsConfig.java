@@ -1,0 +1,48 @@
+package org.minivpn.transport.dtls;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Configuration of the DTLS transport (PID {@value DtlsTransport#PID}). Paths are relative to the
+ * installation folder (framework property {@code minivpn.home}) unless absolute. Edits apply live:
+ * certificate files are re-read when they change, and new handshakes use the new values.
+ *
+ * <p>The crypto backend is chosen by the reference target {@code backend.target}, e.g.
+ * {@code backend.target = (crypto.backend=bc)}; without it, the highest-ranked backend.
+ */
+@ObjectClassDefinition(name = "MiniVPN DTLS transport",
+        description = "Certificates and limits of the DTLS 1.2 transport")
+public @interface DtlsConfig {
+
+    @AttributeDefinition(description = "CA certificate (PEM) that every peer's certificate must be issued by")
+    String ca() default "pki/ca.crt";
+
+    @AttributeDefinition(description = "this appliance's certificate (PEM), issued by the CA")
+    String cert() default "pki/server.crt";
+
+    @AttributeDefinition(description = "the private key of cert: PEM PKCS#8 (BEGIN PRIVATE KEY), EC P-256 or RSA")
+    String key() default "pki/server.key";
+
+    @AttributeDefinition(description = "certificate revocation list (PEM) signed by the CA; optional")
+    String crl() default "pki/crl.pem";
+
+    @AttributeDefinition(description = "client side: SHA-256 fingerprints of the server certificates to accept, "
+            + "comma separated (as openssl x509 -noout -fingerprint -sha256 prints them); empty for any")
+    String pin() default "";
+
+    @AttributeDefinition(description = "seconds a handshake may take before it is abandoned")
+    int handshake_timeout() default 10;
+
+    @AttributeDefinition(description = "server side: threads that run handshakes")
+    int handshake_threads() default 2;
+
+    @AttributeDefinition(description = "server side: handshakes in progress at once; more new clients are dropped")
+    int handshake_max() default 64;
+
+    @AttributeDefinition(description = "server side: seconds without a packet from a client before its session ends")
+    int session_idle_timeout() default 180;
+
+    @AttributeDefinition(description = "largest packet a session sends, in bytes (the tunnel's MTU must not be larger)")
+    int max_packet_size() default 1500;
+}

@@ -1,0 +1,161 @@
+package org.minivpn.transport.dtls;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.tls.DTLSRequest;
+import org.bouncycastle.tls.DTLSServerProtocol;
+import org.bouncycastle.tls.DatagramTransport;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.bouncycastle.tls.TlsTimeoutException;
+
+/**
+ * One client's handshake on a server, after its cookie checked out: Bouncy Castle's server
+ * protocol on a thread of the bounded handshake pool, fed by the receive thread through a small
+ * queue. It ends within the handshake timeout either way and reports to the receive thread, which
+ * alone changes the server's tables.
+ */
+final class ServerHandshake implements DatagramTransport, Runnable {
+
+    /** A client sends a handful of datagrams per flight; this bounds what one handshake can hold. */
+    private static final int INBOX = 16;
+
+    final InetSocketAddress peer;
+    final long connectionId;
+    final CryptoState crypto;
+    final SentRecords sent = new SentRecords();
+    private final DtlsServer server;
+    private final ServerPeer tls;
+    private final DTLSRequest request;
+    private final long created = System.nanoTime();
+    private final long deadline;
+    private final ArrayBlockingQueue<byte[]> inbox = new ArrayBlockingQueue<>(INBOX);
+    private volatile boolean abandoned;
+
+    ServerHandshake(DtlsServer server, InetSocketAddress peer, long connectionId, ServerPeer tls, DTLSRequest request,
+            CryptoState crypto, int timeoutMillis) {
+        this.server = server;
+        this.peer = peer;
+        this.connectionId = connectionId;
+        this.tls = tls;
+        this.request = request;
+        this.crypto = crypto;
+        this.deadline = created + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+
+    /** Receive thread: queues a copy of a datagram for the handshake; false when its queue is full. */
+    boolean offer(byte[] buf, int off, int len) {
+        byte[] copy = new byte[len];
+        System.arraycopy(buf, off, copy, 0, len);
+        return inbox.offer(copy);
+    }
+
+    /** A datagram the handshake did not read, or null. */
+    byte[] leftover() {
+        return inbox.poll();
+    }
+
+    /** Whether it outlived its deadline by {@code graceNanos}: a thread that hangs must not pin the peer forever. */
+    boolean isOverdue(long now, long graceNanos) {
+        return now - deadline > graceNanos;
+    }
+
+    /** Makes the handshake give up at its next wait. */
+    void abandon() {
+        abandoned = true;
+    }
+
+    @Override
+    public void run() {
+        String failure;
+        Throwable unexpected = null;
+        boolean timedOut = false;
+        try {
+            if (abandoned || System.nanoTime() - deadline > 0) {
+                throw new TlsTimeoutException("it waited for a free handshake thread past its timeout");
+            }
+            new DTLSServerProtocol().accept(tls, this, request);
+            SessionKeys keys = tls.keys();
+            server.post(() -> server.established(this, keys));
+            return;
+        } catch (Refusal e) {
+            failure = "refused client " + who() + ": " + e.reason();
+        } catch (TlsFatalAlertReceived e) {
+            failure = "client " + who() + " refused this server: " + Alerts.explain(e.getAlertDescription());
+        } catch (TlsTimeoutException e) {
+            timedOut = true;
+            failure = "handshake with " + who() + " timed out: " + e.getMessage();
+        } catch (InterruptedIOException e) {
+            failure = "handshake with " + who() + " abandoned: the server is closing";
+        } catch (TlsFatalAlert e) {
+            failure = "handshake with " + who() + " failed: " + e.getMessage();
+            unexpected = e.getCause();
+        } catch (IOException | RuntimeException e) {
+            failure = "handshake with " + who() + " failed: " + e;
+            unexpected = e;
+        }
+        if (!abandoned) {
+            DtlsTransport.LOG.log(timedOut ? Level.INFO : Level.WARNING, failure, unexpected);
+        }
+        boolean timeout = timedOut;
+        server.post(() -> server.failed(this, timeout));
+    }
+
+    private String who() {
+        PeerInfo client = tls.client();
+        return peer.getAddress().getHostAddress() + ":" + peer.getPort() + (client == null ? "" : " ('" + client.identity() + "')");
+    }
+
+    @Override
+    public int getReceiveLimit() {
+        return ClientHandshakeChannel.MAX_DATAGRAM;
+    }
+
+    @Override
+    public int getSendLimit() {
+        return ClientHandshakeChannel.HANDSHAKE_MTU;
+    }
+
+    @Override
+    public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
+        if (abandoned) {
+            throw new InterruptedIOException("the server is closing");
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        long wait = waitMillis == 0 ? left : Math.min(waitMillis, left);
+        if (wait <= 0) {
+            return -1;
+        }
+        byte[] datagram;
+        try {
+            datagram = inbox.poll(wait, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("the server is closing");
+        }
+        if (datagram == null) {
+            return -1;
+        }
+        int n = Math.min(len, datagram.length);
+        System.arraycopy(datagram, 0, buf, off, n);
+        return n;
+    }
+
+    @Override
+    public void send(byte[] buf, int off, int len) throws IOException {
+        if (abandoned) {
+            throw new InterruptedIOException("the server is closing");
+        }
+        sent.sent(buf, off, len);
+        server.sendRaw(buf, off, len, peer);
+    }
+
+    @Override
+    public void close() {
+        // the server owns the socket
+    }
+}

@@ -1,0 +1,141 @@
+package org.minivpn.transport.dtls;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * A UDP socket whose every wait is bounded: a non-blocking channel with its own selector, which
+ * another thread can {@link #wakeup()}. Receiving is for one thread at a time; sending is safe from
+ * any number of threads. In steady state nothing here allocates.
+ */
+final class UdpChannel implements Closeable {
+
+    private static final Consumer<SelectionKey> IGNORE = key -> { };
+    private static final int SOCKET_BUFFER = 4 << 20;
+    /** How long a send may wait for room in the socket buffer before the datagram is dropped. */
+    private static final long SEND_PATIENCE_NANOS = 2_000_000;
+
+    private final DatagramChannel channel;
+    private final Selector selector;
+
+    private UdpChannel(DatagramChannel channel) throws IOException {
+        this.channel = channel;
+        this.selector = Selector.open();
+        try {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+            channel.register(selector, SelectionKey.OP_READ);
+        } catch (IOException | RuntimeException e) {
+            selector.close();
+            throw e;
+        }
+    }
+
+    /** A server socket bound to {@code local}. */
+    static UdpChannel bind(InetSocketAddress local) throws IOException {
+        DatagramChannel channel = DatagramChannel.open(family(local));
+        try {
+            channel.bind(local);
+            return new UdpChannel(channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** A client socket on an ephemeral port, connected to {@code remote}. */
+    static UdpChannel connect(InetSocketAddress remote) throws IOException {
+        DatagramChannel channel = DatagramChannel.open(family(remote));
+        try {
+            channel.connect(remote);
+            return new UdpChannel(channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static StandardProtocolFamily family(InetSocketAddress address) {
+        return address.getAddress() instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6
+                : StandardProtocolFamily.INET;
+    }
+
+    InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) channel.getLocalAddress();
+    }
+
+    /**
+     * Receives one datagram into {@code into} (from its position), waiting at most
+     * {@code timeoutMillis} or until {@link #wakeup()}. Returns the sender, or null.
+     */
+    InetSocketAddress receive(ByteBuffer into, long timeoutMillis) throws IOException {
+        InetSocketAddress from = (InetSocketAddress) channel.receive(into);
+        if (from != null || timeoutMillis <= 0) {
+            return from;
+        }
+        selector.select(IGNORE, timeoutMillis);
+        return (InetSocketAddress) channel.receive(into);
+    }
+
+    /** For a connected socket: like {@link #receive}, returning the length, or -1 when none came. */
+    int read(ByteBuffer into, long timeoutMillis) throws IOException {
+        int n = channel.read(into);
+        if (n > 0 || timeoutMillis <= 0) {
+            return n > 0 ? n : -1;
+        }
+        selector.select(IGNORE, timeoutMillis);
+        n = channel.read(into);
+        return n > 0 ? n : -1;
+    }
+
+    /**
+     * Sends the datagram in {@code from} (position to limit) to {@code to}, or on the connected
+     * socket when {@code to} is null. Waits at most 2 ms for room in a full socket buffer, then
+     * drops the datagram and returns false, as a full network queue would.
+     */
+    boolean send(ByteBuffer from, InetSocketAddress to) throws IOException {
+        long deadline = 0;
+        while (true) {
+            int n = to == null ? channel.write(from) : channel.send(from, to);
+            if (n > 0) {
+                return true;
+            }
+            long now = System.nanoTime();
+            if (deadline == 0) {
+                deadline = now + SEND_PATIENCE_NANOS;
+            } else if (now - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** Makes a waiting {@link #receive} or {@link #read} return now. Any thread. */
+    void wakeup() {
+        selector.wakeup();
+    }
+
+    @Override
+    public void close() {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // nothing left to release
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing left to release
+        }
+    }
+}

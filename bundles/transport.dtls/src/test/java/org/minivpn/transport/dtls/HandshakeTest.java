@@ -1,0 +1,111 @@
+package org.minivpn.transport.dtls;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.minivpn.api.transport.Session;
+import org.minivpn.api.transport.TransportServer;
+
+/** Handshakes and data both ways over loopback UDP, for each backend and key type. */
+class HandshakeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path pkiDir;
+
+    private DtlsTransport serverSide;
+    private DtlsTransport clientSide;
+
+    @AfterEach
+    void stop() {
+        if (clientSide != null) {
+            clientSide.deactivate();
+        }
+        if (serverSide != null) {
+            serverSide.deactivate();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} backend, {1} keys")
+    @CsvSource({"jca, EC", "jca, RSA", "bc, EC", "bc, RSA"})
+    void handshakeThenDataBothWays(String backend, String keyType) throws Exception {
+        boolean rsa = keyType.equals("RSA");
+        TestPki pki = new TestPki(pkiDir, "Test CA");
+        pki.issue("server", TestPki.Usage.SERVER, rsa, "localhost", "127.0.0.1");
+        pki.issue("alice", TestPki.Usage.CLIENT, rsa);
+        serverSide = Backends.transport(pki.settings("server"), Backends.byName(backend));
+        clientSide = Backends.transport(pki.settings("alice"), Backends.byName(backend));
+
+        Inbox serverInbox = Inbox.echoing();
+        Inbox clientInbox = Inbox.collecting();
+        try (TransportServer server = serverSide.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverInbox)) {
+            Session client = clientSide.connect(server.localAddress(), "localhost", clientInbox, WAIT);
+            Session atServer = serverInbox.openedSession(WAIT);
+            assertEquals("alice", atServer.peerIdentity());
+            assertEquals("server", client.peerIdentity());
+            String suite = "TLS_ECDHE_" + (rsa ? "RSA" : "ECDSA") + "_WITH_AES_128_GCM_SHA256";
+            assertEquals(suite, client.cipherSuite());
+            assertEquals(suite, atServer.cipherSuite());
+            assertEquals(client, clientInbox.openedSession(WAIT), "the client handler saw the session open");
+
+            for (int i = 0; i < 50; i++) {
+                byte[] packet = ("packet " + i).getBytes(StandardCharsets.US_ASCII);
+                client.send(packet, 0, packet.length);
+                assertArrayEquals(packet, clientInbox.next(WAIT), "echo of packet " + i);
+            }
+            byte[] big = new byte[client.maxPacketSize()];
+            big[0] = 0x45;
+            big[big.length - 1] = 7;
+            client.send(big, 0, big.length);
+            assertArrayEquals(big, clientInbox.next(WAIT), "a packet of the largest size");
+            assertEquals(1, server.sessions().size());
+
+            client.close();
+            assertFalse(client.isOpen());
+            assertEquals("the client closed the session", serverInbox.closedReason(WAIT));
+            assertEquals("closed by this client", clientInbox.closedReason(WAIT));
+            assertTrue(server.sessions().isEmpty(), "the server forgot the session");
+        }
+    }
+
+    @Test
+    void noServerOrASilentOneFailsWithinTheTimeoutAndSaysWhy() throws Exception {
+        TestPki pki = new TestPki(pkiDir, "Test CA");
+        pki.issue("alice", TestPki.Usage.CLIENT, false);
+        clientSide = Backends.transport(pki.settings("alice"), Backends.jca());
+        int closedPort;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        PortUnreachableException nobody = assertThrows(PortUnreachableException.class, () -> clientSide.connect(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort), null, Inbox.collecting(), WAIT));
+        assertTrue(nobody.getMessage().startsWith("nothing listens on UDP"), nobody.getMessage());
+
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            SocketTimeoutException timeout = assertThrows(SocketTimeoutException.class, () -> clientSide.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), null,
+                    Inbox.collecting(), Duration.ofMillis(1500)));
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(timeout.getMessage().contains("is a MiniVPN server listening"), timeout.getMessage());
+            assertTrue(tookMillis >= 1400 && tookMillis < 5000, "gave up after " + tookMillis + " ms");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package org.minivpn.transport.udp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.annotation.Annotation;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.minivpn.api.transport.Session;
+import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.api.transport.TransportServer;
+
+class UdpTransportTest {
+
+    private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+    @Test
+    void refusesToStartUnlessInsecureIsSet() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new UdpTransport(config(false), new InsecureConsent(config(false))));
+        assertTrue(e.getMessage().contains("set insecure = true in configs/org.minivpn.transport.udp.cfg"), e.getMessage());
+    }
+
+    @Test
+    void carriesPacketsBothWaysInTheClear() throws Exception {
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
+        Collector atServer = new Collector(true);
+        Collector atClient = new Collector(false);
+        try (TransportServer server = transport.listen(LOOPBACK, atServer)) {
+            Session client = transport.connect(server.localAddress(), null, atClient, Duration.ofSeconds(5));
+            byte[] packet = {0x45, 0, 0, 20, 1, 2, 3, 4};
+            client.send(packet, 0, packet.length);
+            assertArrayEquals(packet, atClient.packets.poll(5, TimeUnit.SECONDS));
+            assertEquals("", client.peerIdentity());
+            assertEquals("", client.cipherSuite());
+            assertEquals(1, server.sessions().size());
+            client.close();
+            assertEquals("the client closed the session", atServer.closed.poll(5, TimeUnit.SECONDS));
+            assertEquals("closed by this client", atClient.closed.poll(5, TimeUnit.SECONDS));
+        } finally {
+            transport.deactivate();
+        }
+    }
+
+    @Test
+    void theWireShowsThePacketAfterOneTypeByte() throws Exception {
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
+        Collector atServer = new Collector(false);
+        try (TransportServer server = transport.listen(LOOPBACK, atServer);
+                DatagramSocket raw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            raw.setSoTimeout(5000);
+            raw.connect(server.localAddress());
+            raw.send(new DatagramPacket(new byte[] {Wire.DATA, 'x'}, 2));
+            raw.send(new DatagramPacket(new byte[] {Wire.HELLO}, 1));
+            DatagramPacket answer = new DatagramPacket(new byte[16], 16);
+            raw.receive(answer);
+            assertArrayEquals(new byte[] {Wire.WELCOME}, Arrays.copyOf(answer.getData(), answer.getLength()));
+            byte[] datagram = "\0plain text".getBytes(StandardCharsets.US_ASCII);
+            raw.send(new DatagramPacket(datagram, datagram.length));
+            assertArrayEquals("plain text".getBytes(StandardCharsets.US_ASCII), atServer.packets.poll(5, TimeUnit.SECONDS));
+            assertEquals(1, ((UdpServer) server).drops.unknownPeer, "data before HELLO was dropped and counted");
+        } finally {
+            transport.deactivate();
+        }
+    }
+
+    @Test
+    void connectWithoutServerFailsWithAdvice() throws Exception {
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            IOException e = assertThrows(IOException.class, () -> transport.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), null,
+                    new Collector(false), Duration.ofMillis(500)));
+            assertNotNull(e.getMessage());
+            assertTrue(e.getMessage().contains("plaintext UDP server"), e.getMessage());
+        } finally {
+            transport.deactivate();
+        }
+    }
+
+    static UdpConfig config(boolean insecure) {
+        return new UdpConfig() {
+            @Override
+            public boolean insecure() {
+                return insecure;
+            }
+
+            @Override
+            public int session_idle_timeout() {
+                return 180;
+            }
+
+            @Override
+            public int max_packet_size() {
+                return 1500;
+            }
+
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return UdpConfig.class;
+            }
+        };
+    }
+
+    private static final class Collector implements SessionHandler {
+        final BlockingQueue<byte[]> packets = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> closed = new LinkedBlockingQueue<>();
+        private final boolean echo;
+
+        Collector(boolean echo) {
+            this.echo = echo;
+        }
+
+        @Override
+        public void received(Session session, byte[] buf, int off, int len) {
+            if (echo) {
+                try {
+                    session.send(buf, off, len);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            } else {
+                packets.add(Arrays.copyOfRange(buf, off, off + len));
+            }
+        }
+
+        @Override
+        public void closed(Session session, String reason) {
+            closed.add(reason);
+        }
+    }
+}
