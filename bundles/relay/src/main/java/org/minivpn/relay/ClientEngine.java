@@ -107,6 +107,7 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             running = false;
             undo();
+            clearTun();
             change(ClientState.DISCONNECTED, e.getMessage());
             throw e;
         }
@@ -432,7 +433,20 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
         join(tunReader);
         join(supervisor);
         undo();
+        clearTun();
         change(ClientState.DISCONNECTED, "disconnected");
+    }
+
+    /** Takes the tunnel's addresses off the TUN, so that their connected routes go too. */
+    private void clearTun() {
+        PushedConfig c = config;
+        if (c != null) {
+            try {
+                tun.configure(new TunSettings(c.mtu(), List.of()));
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "could not remove the tunnel addresses from " + tun.name() + ": " + e.getMessage());
+            }
+        }
     }
 
     private void undo() {

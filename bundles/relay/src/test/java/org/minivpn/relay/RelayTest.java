@@ -263,6 +263,7 @@ class RelayTest {
         assertEquals(1, s.sessions().size());
         c.engine.close();
         assertEquals(ClientState.DISCONNECTED, c.engine.state());
+        assertEquals(List.of(), c.device.settings().addresses(), "the tunnel address is taken off the TUN");
         waitFor(() -> s.sessions().isEmpty(), "the server drops the session");
         Client again = client("leaver");
         assertEquals(IpPrefix.parse("10.7.0.2/24"), again.device.settings().addresses().get(0), "its address was freed");
