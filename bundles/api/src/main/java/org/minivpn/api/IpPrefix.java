@@ -3,6 +3,8 @@ package org.minivpn.api;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -43,6 +45,24 @@ public record IpPrefix(InetAddress address, int prefixLength) {
             }
         }
         return new IpPrefix(address, prefix);
+    }
+
+    /**
+     * Parses configuration entries, each holding one or more prefixes separated by commas or white
+     * space (a list in a .cfg file may arrive as one string), in order. Null means none.
+     *
+     * @throws IllegalArgumentException naming the first bad prefix
+     */
+    public static List<IpPrefix> parseAll(String... entries) {
+        List<IpPrefix> list = new ArrayList<>();
+        for (String entry : entries == null ? new String[0] : entries) {
+            for (String text : entry.split("[,\\s]+")) {
+                if (!text.isBlank()) {
+                    list.add(parse(text));
+                }
+            }
+        }
+        return list;
     }
 
     /**

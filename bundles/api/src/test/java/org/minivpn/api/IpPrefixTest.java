@@ -18,6 +18,14 @@ class IpPrefixTest {
     }
 
     @Test
+    void parseAllSplitsEntriesAtCommasAndWhiteSpace() {
+        assertEquals(java.util.List.of(IpPrefix.parse("10.0.0.1/24"), IpPrefix.parse("fd00::1/64"), IpPrefix.parse("10.1.0.0/16")),
+                IpPrefix.parseAll("10.0.0.1/24, fd00::1/64", " 10.1.0.0/16 "));
+        assertEquals(java.util.List.of(), IpPrefix.parseAll((String[]) null));
+        assertThrows(IllegalArgumentException.class, () -> IpPrefix.parseAll("10.0.0.1/24,nonsense"));
+    }
+
+    @Test
     void networkClearsHostBits() {
         assertEquals("10.7.0.0/24", IpPrefix.parse("10.7.0.99/24").network().toString());
         assertEquals("128.0.0.0/1", IpPrefix.parse("200.1.2.3/1").network().toString());

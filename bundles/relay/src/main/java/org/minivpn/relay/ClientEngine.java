@@ -5,7 +5,6 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,7 +30,7 @@ import org.minivpn.api.tun.TunSettings;
  * and routes stay in place while it reconnects, so nothing leaks out of the tunnel meanwhile.
  * See the package documentation for its threads.
  */
-final class ClientEngine implements SessionHandler, AutoCloseable {
+final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable {
 
     /** Told of every state change, on the engine's threads. */
     interface StateListener {
@@ -39,7 +38,6 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
     }
 
     private static final Logger LOG = System.getLogger(ClientEngine.class.getName());
-    private static final int READ_TIMEOUT_MILLIS = 200;
 
     private final TunDevice tun;
     private final Supplier<Transport> transports;
@@ -51,8 +49,9 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
     private final Counters counters = new Counters();
     private final Object sendLock = new Object();
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
+    private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final Object signal = new Object();
-    private final Thread tunReader;
+    private final TunLoop tunLoop;
     private final Thread supervisor;
 
     private volatile boolean running = true;
@@ -68,6 +67,7 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
     private volatile PushedConfig config;
     private volatile long keepaliveNanos;
     private volatile long timeoutNanos;
+    private long nextPingNanos; // TUN loop thread only
     private boolean lost; // guarded by signal
     private String lostReason; // guarded by signal
     private volatile AppliedRoutes routes;
@@ -82,9 +82,8 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
         this.server = server;
         this.serverLabel = serverLabel;
         this.listener = listener;
-        this.tunReader = new Thread(this::tunToSession, "relay-" + tun.name() + "-tx");
+        this.tunLoop = new TunLoop(tun, this);
         this.supervisor = new Thread(this::superviseSession, "relay-" + tun.name() + "-reconnect");
-        tunReader.setDaemon(true);
         supervisor.setDaemon(true);
     }
 
@@ -112,7 +111,7 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
             throw e;
         }
         connectedAt = Instant.now();
-        tunReader.start();
+        tunLoop.start();
         supervisor.start();
         change(ClientState.CONNECTED, "tunnel up: " + config.addresses());
     }
@@ -212,13 +211,7 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
                     synchronized (sendLock) {
-                        System.arraycopy(buf, off, control, 0, len);
-                        control[0] = Wire.PONG;
-                        try {
-                            s.send(control, 0, len);
-                        } catch (IOException e) {
-                            counters.droppedOut++;
-                        }
+                        sendControl(s, control, Wire.pong(buf, off, control));
                     }
                 }
             }
@@ -258,45 +251,42 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
 
     // ---- TUN → transport (the relay's own thread) ----
 
-    private void tunToSession() {
-        byte[] buf = new byte[65536];
-        byte[] ping = new byte[Wire.PING_LENGTH];
-        long nextPing = System.nanoTime();
-        while (running) {
-            int n;
-            try {
-                n = tun.read(buf, 0, buf.length, READ_TIMEOUT_MILLIS);
-            } catch (ClosedChannelException e) {
-                if (running) {
-                    LOG.log(Level.ERROR, "the TUN device " + tun.name() + " went away; the client stops relaying");
-                    sessionLost(session, "the TUN device went away");
-                }
-                return;
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "reading " + tun.name() + " failed: " + e.getMessage());
-                continue;
+    @Override
+    public void fromTun(byte[] buf, int n) {
+        toServer(buf, n);
+    }
+
+    /** Pings the server when due and declares it dead when it was silent past the timeout. */
+    @Override
+    public void tick(long now) {
+        Session s = session;
+        if (s == null || state != ClientState.CONNECTED) {
+            return;
+        }
+        if (now - lastSeenNanos > timeoutNanos) {
+            String why = "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s";
+            LOG.log(Level.WARNING, why);
+            sessionLost(s, why);
+            s.close();
+        } else if (now - nextPingNanos >= 0) {
+            nextPingNanos = now + keepaliveNanos;
+            synchronized (sendLock) {
+                sendControl(s, ping, Wire.ping(ping, Wire.PING, now));
             }
-            if (n > 0) {
-                toServer(buf, n);
-            }
-            long now = System.nanoTime();
-            Session s = session;
-            if (s != null && state == ClientState.CONNECTED) {
-                if (now - lastSeenNanos > timeoutNanos) {
-                    LOG.log(Level.WARNING, "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
-                    sessionLost(s, "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
-                    s.close();
-                } else if (now - nextPing >= 0) {
-                    nextPing = now + keepaliveNanos;
-                    synchronized (sendLock) {
-                        try {
-                            s.send(ping, 0, Wire.ping(ping, Wire.PING, now));
-                        } catch (IOException e) {
-                            counters.droppedOut++;
-                        }
-                    }
-                }
-            }
+        }
+    }
+
+    @Override
+    public void tunGone() {
+        sessionLost(session, "the TUN device went away");
+    }
+
+    /** Sends a control record; the caller holds sendLock. A failure is counted, as for data. */
+    private void sendControl(Session s, byte[] b, int len) {
+        try {
+            s.send(b, 0, len);
+        } catch (IOException e) {
+            counters.droppedOut++;
         }
     }
 
@@ -423,14 +413,10 @@ final class ClientEngine implements SessionHandler, AutoCloseable {
         if (s != null) {
             byte[] bye = Wire.goodbye("the client disconnected");
             synchronized (sendLock) {
-                try {
-                    s.send(bye, 0, bye.length);
-                } catch (IOException e) {
-                    // closing anyway
-                }
+                sendControl(s, bye, bye.length);
             }
         }
-        join(tunReader);
+        tunLoop.stop();
         join(supervisor);
         undo();
         clearTun();

@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -155,36 +154,34 @@ public final class ClientRelay implements VpnClient {
         if (server.isEmpty()) {
             throw new IOException("no server given and none configured: vpn:connect <host>, or set server in " + CONFIG_FILE);
         }
+        return withServer(server, request);
+    }
+
+    /** The request aimed at {@code server}: host, host:port, [IPv6] or [IPv6]:port. */
+    static ConnectRequest withServer(String server, ConnectRequest request) {
+        String host = server;
+        int port = request.port();
         int colon = server.lastIndexOf(':');
-        boolean hasPort = colon > 0 && server.indexOf(':') == colon; // one colon: host:port (IPv6 needs [..]:port)
-        if (server.startsWith("[") && server.contains("]:")) {
-            return new ConnectRequest(server.substring(1, server.indexOf(']')),
-                    Integer.parseInt(server.substring(server.indexOf("]:") + 2)), request.transport(), request.splitTunnel());
+        if (server.startsWith("[")) { // [IPv6]:port or [IPv6]
+            int close = server.indexOf(']');
+            host = server.substring(1, close);
+            if (server.startsWith("]:", close)) {
+                port = Integer.parseInt(server.substring(close + 2));
+            }
+        } else if (colon > 0 && server.indexOf(':') == colon) { // host:port; a bare IPv6 address has several
+            host = server.substring(0, colon);
+            port = Integer.parseInt(server.substring(colon + 1));
         }
-        return hasPort
-                ? new ConnectRequest(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)),
-                        request.transport(), request.splitTunnel())
-                : new ConnectRequest(server, request.port(), request.transport(), request.splitTunnel());
+        return new ConnectRequest(host, port, request.transport(), request.splitTunnel());
     }
 
     private ClientEngine newEngine(ConnectRequest request) throws IOException {
         ClientConfig c = config;
-        TunDevice t = tun;
-        if (t == null) {
-            throw new IOException("no TUN device matches " + c.tun_target() + ": create it with"
-                    + " configs/org.minivpn.tun.linux-tun0.cfg (needs root), or set tun.target in " + CONFIG_FILE);
-        }
-        RouteConfigurator r = routing;
-        if (r == null) {
-            throw new IOException("no routing configurator matches " + c.routing_target()
-                    + ": install org.minivpn.route.linux, or set routing.target=(route.type=none) in " + CONFIG_FILE);
-        }
+        TunDevice t = Requirements.tun(tun, c.tun_target(), CONFIG_FILE);
+        RouteConfigurator r = Requirements.routing(routing, c.routing_target(), CONFIG_FILE);
         requestedTransport = request.transport();
-        if (currentTransport() == null) {
-            String type = Objects.requireNonNullElse(request.transport(), c.transport());
-            throw new IOException("no " + (type.isEmpty() ? "secure" : "'" + type + "'") + " transport is installed"
-                    + " (available: " + transports.available() + "): add org.minivpn.transport.dtls to deploy/");
-        }
+        Requirements.transport(currentTransport(), Objects.requireNonNullElse(request.transport(), c.transport()),
+                transports, CONFIG_FILE);
         InetAddress address;
         try {
             address = InetAddress.getByName(request.host());
@@ -209,11 +206,7 @@ public final class ClientRelay implements VpnClient {
 
     static ClientSettings settings(ClientConfig c, String serverName, boolean split) {
         try {
-            List<IpPrefix> addresses = new ArrayList<>();
-            for (String a : c.address()) {
-                addresses.add(IpPrefix.parse(a));
-            }
-            return new ClientSettings(serverName, addresses, c.mtu(), split || c.split_tunnel(), c.kill_switch(),
+            return new ClientSettings(serverName, IpPrefix.parseAll(c.address()), c.mtu(), split || c.split_tunnel(), c.kill_switch(),
                     Duration.ofSeconds(c.handshake_timeout_seconds()), Duration.ofMillis(c.config_wait_millis()),
                     Duration.ofSeconds(c.keepalive_seconds()), Duration.ofSeconds(c.timeout_seconds()),
                     Duration.ofSeconds(c.reconnect_max_seconds()));

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.AbstractMap.SimpleEntry;
@@ -29,10 +28,9 @@ import org.minivpn.api.tun.TunSettings;
  * One running VPN server: a transport listener, the TUN device and the sessions between them.
  * See the package documentation for its threads.
  */
-final class ServerEngine implements SessionHandler, AutoCloseable {
+final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable {
 
     private static final Logger LOG = System.getLogger(ServerEngine.class.getName());
-    private static final int READ_TIMEOUT_MILLIS = 200;
 
     private final TunDevice tun;
     private final Transport transport;
@@ -42,11 +40,11 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
     private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
     private final Object tunWriteLock = new Object();
     private final Counters unrouted = new Counters();
-    private final Thread tunReader;
+    private final TunLoop tunLoop;
     private final long keepaliveNanos;
     private final long timeoutNanos;
 
-    private volatile boolean running = true;
+    private long nextHousekeepingNanos; // TUN loop thread only
     private TransportServer server;
     private volatile AppliedRoutes routes;
 
@@ -80,8 +78,7 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
         this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics());
         this.keepaliveNanos = settings.keepalive().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
-        this.tunReader = new Thread(this::tunToSessions, "relay-" + tun.name() + "-tx");
-        tunReader.setDaemon(true);
+        this.tunLoop = new TunLoop(tun, this);
     }
 
     /** Configures the TUN, listens, routes, then starts relaying. On failure nothing is left running. */
@@ -106,7 +103,7 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
             close();
             throw e;
         }
-        tunReader.start();
+        tunLoop.start();
         LOG.log(Level.INFO, "serving on " + server.localAddress() + " through " + tun.name() + " " + addresses);
     }
 
@@ -185,9 +182,7 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
                     synchronized (p) {
-                        System.arraycopy(buf, off, p.control, 0, len);
-                        p.control[0] = Wire.PONG;
-                        sendQuietly(p, p.control, len);
+                        sendQuietly(p, p.control, Wire.pong(buf, off, p.control));
                     }
                 }
             }
@@ -282,32 +277,23 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
 
     // ---- TUN → transport (the relay's own thread) ----
 
-    private void tunToSessions() {
-        byte[] buf = new byte[65536];
-        byte[] ping = new byte[Wire.PING_LENGTH];
-        long nextHousekeeping = System.nanoTime();
-        while (running) {
-            int n;
-            try {
-                n = tun.read(buf, 0, buf.length, READ_TIMEOUT_MILLIS);
-            } catch (ClosedChannelException e) {
-                if (running) {
-                    LOG.log(Level.ERROR, "the TUN device " + tun.name() + " went away; the server stops relaying");
-                }
-                return;
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "reading " + tun.name() + " failed: " + e.getMessage());
-                continue;
-            }
-            if (n > 0) {
-                toClient(buf, n);
-            }
-            long now = System.nanoTime();
-            if (now - nextHousekeeping >= 0) {
-                housekeeping(now, ping);
-                nextHousekeeping = now + Math.min(keepaliveNanos, 1_000_000_000L) / 2;
-            }
+    @Override
+    public void fromTun(byte[] buf, int n) {
+        toClient(buf, n);
+    }
+
+    /** Pings clients when due and drops those silent past the timeout, twice a keepalive interval. */
+    @Override
+    public void tick(long now) {
+        if (now - nextHousekeepingNanos >= 0) {
+            housekeeping(now);
+            nextHousekeepingNanos = now + Math.min(keepaliveNanos, 1_000_000_000L) / 2;
         }
+    }
+
+    @Override
+    public void tunGone() {
+        // the component sees the device's service go and stops the server
     }
 
     /** Routes one packet read from the TUN to the session that owns its destination. */
@@ -337,7 +323,7 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
         }
     }
 
-    private void housekeeping(long now, byte[] ping) {
+    private void housekeeping(long now) {
         for (Peer p : peers) {
             if (now - p.lastSeenNanos > timeoutNanos) {
                 LOG.log(Level.INFO, "client '" + p.identity + "' silent for " + settings.timeout().toSeconds() + " s: dropped");
@@ -346,7 +332,7 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
             } else if (p.slot >= 0 && now - p.nextPingNanos >= 0) {
                 p.nextPingNanos = now + keepaliveNanos;
                 synchronized (p) {
-                    sendQuietly(p, ping, Wire.ping(ping, Wire.PING, now));
+                    sendQuietly(p, p.control, Wire.ping(p.control, Wire.PING, now));
                 }
             }
         }
@@ -413,7 +399,6 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
     /** Says goodbye to every client, stops listening and relaying, and undoes routing. Idempotent. */
     @Override
     public void close() {
-        running = false;
         for (Peer p : peers) {
             byte[] bye = Wire.goodbye("the server is shutting down");
             synchronized (p) {
@@ -423,13 +408,7 @@ final class ServerEngine implements SessionHandler, AutoCloseable {
         if (server != null) {
             server.close();
         }
-        if (tunReader.isAlive() && Thread.currentThread() != tunReader) {
-            try {
-                tunReader.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        tunLoop.stop();
         peers.clear();
         if (routes != null) {
             routes.close();

@@ -5,7 +5,6 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,22 +121,10 @@ public final class ServerRelay implements VpnServer {
             throw new IllegalStateException("the server is already running on " + engine.localAddress() + ": vpn:stop first");
         }
         ServerConfig c = config;
-        TunDevice t = tun;
-        if (t == null) {
-            throw new IOException("no TUN device matches " + c.tun_target() + ": create it with"
-                    + " configs/org.minivpn.tun.linux-tun0.cfg (needs root), or set tun.target in " + CONFIG_FILE);
-        }
-        Transport transport = transports.choose(c.transport());
-        if (transport == null) {
-            throw new IOException("no " + (c.transport().isEmpty() ? "secure" : "'" + c.transport() + "'")
-                    + " transport is installed (available: " + transports.available()
-                    + "): add org.minivpn.transport.dtls to deploy/, or set transport in " + CONFIG_FILE);
-        }
-        RouteConfigurator r = routing;
-        if (r == null) {
-            throw new IOException("no routing configurator matches " + c.routing_target()
-                    + ": install org.minivpn.route.linux, or set routing.target=(route.type=none) in " + CONFIG_FILE);
-        }
+        TunDevice t = Requirements.tun(tun, c.tun_target(), CONFIG_FILE);
+        Transport transport = Requirements.transport(transports.choose(c.transport()), c.transport(), transports,
+                CONFIG_FILE);
+        RouteConfigurator r = Requirements.routing(routing, c.routing_target(), CONFIG_FILE);
         ServerSettings settings = settings(c, port);
         ServerEngine e = new ServerEngine(t, transport, r, settings);
         e.start();
@@ -155,10 +142,7 @@ public final class ServerRelay implements VpnServer {
                 }
                 statics.put(s.substring(0, eq).strip(), IpPrefix.parseAddress(s.substring(eq + 1)));
             }
-            List<IpPrefix> routes = new ArrayList<>();
-            for (String r : c.routes()) {
-                routes.add(IpPrefix.parse(r).network());
-            }
+            List<IpPrefix> routes = IpPrefix.parseAll(c.routes()).stream().map(IpPrefix::network).toList();
             return new ServerSettings(IpPrefix.parseAddress(c.listen()), port > 0 ? port : c.port(), IpPrefix.parse(c.pool()),
                     c.pool6().isBlank() ? null : IpPrefix.parse(c.pool6()), c.mtu(), routes, c.client_to_client(), statics,
                     c.egress().isBlank() ? null : c.egress().strip(), Duration.ofSeconds(c.keepalive_seconds()),

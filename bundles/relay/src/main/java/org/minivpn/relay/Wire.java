@@ -104,6 +104,13 @@ final class Wire {
         return PING_LENGTH;
     }
 
+    /** Writes into {@code reply} the PONG that answers the PING at {@code b[off]}; returns its length. */
+    static int pong(byte[] b, int off, byte[] reply) {
+        System.arraycopy(b, off, reply, 0, PING_LENGTH);
+        reply[0] = PONG;
+        return PING_LENGTH;
+    }
+
     static byte[] hello() {
         return new byte[] {HELLO, VERSION};
     }

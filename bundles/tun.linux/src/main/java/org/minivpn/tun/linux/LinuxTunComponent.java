@@ -9,7 +9,6 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -69,7 +68,7 @@ public final class LinuxTunComponent {
         TunSettings settings;
         try {
             CreationFaults.checkName(config.name());
-            settings = new TunSettings(config.mtu(), addresses(config.addresses()));
+            settings = new TunSettings(config.mtu(), IpPrefix.parseAll(config.addresses()));
         } catch (IllegalArgumentException e) {
             throw refused(e.getMessage() + " (fix " + source + ")", e);
         }
@@ -155,19 +154,6 @@ public final class LinuxTunComponent {
     private static IOException refused(String message, Exception cause) {
         LOG.log(Level.ERROR, message);
         return new IOException(message, cause);
-    }
-
-    /** Parses the addresses; each entry may hold several, split by commas or white space (as in a .cfg file). */
-    static List<IpPrefix> addresses(String[] entries) {
-        List<IpPrefix> list = new ArrayList<>();
-        for (String entry : Objects.requireNonNullElse(entries, new String[0])) {
-            for (String text : entry.split("[,\\s]+")) {
-                if (!text.isBlank()) {
-                    list.add(IpPrefix.parse(text));
-                }
-            }
-        }
-        return list;
     }
 
     static String source(Map<String, Object> properties) {

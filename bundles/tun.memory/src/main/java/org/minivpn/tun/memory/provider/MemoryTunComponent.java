@@ -7,7 +7,6 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.tun.TunDevice;
@@ -62,7 +61,7 @@ public final class MemoryTunComponent {
         String source = source(properties);
         TunSettings settings;
         try {
-            settings = new TunSettings(config.mtu(), addresses(config.addresses()));
+            settings = new TunSettings(config.mtu(), IpPrefix.parseAll(config.addresses()));
             pair = MemoryTunDevice.pair(config.name(), config.mtu(), config.queue_bytes());
             pair.device().configure(settings);
         } catch (IllegalArgumentException | java.io.IOException e) {
@@ -114,19 +113,6 @@ public final class MemoryTunComponent {
                     + " was closed from outside: its services are withdrawn; update its configuration to make a new one");
         }
         gone.forEach(Runnable::run);
-    }
-
-    /** Parses the addresses; each entry may hold several, split by commas or white space (as in a .cfg file). */
-    static List<IpPrefix> addresses(String[] entries) {
-        List<IpPrefix> list = new ArrayList<>();
-        for (String entry : Objects.requireNonNullElse(entries, new String[0])) {
-            for (String text : entry.split("[,\\s]+")) {
-                if (!text.isBlank()) {
-                    list.add(IpPrefix.parse(text));
-                }
-            }
-        }
-        return list;
     }
 
     static String source(Map<String, Object> properties) {
