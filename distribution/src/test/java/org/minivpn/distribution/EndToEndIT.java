@@ -9,22 +9,36 @@ import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
 /**
- * The end-to-end test: scripts/demo --check, as root, in network namespaces it creates and deletes.
- * Two launched distributions, certificates from vpn:pki, DTLS, real routing and NAT, real traffic.
+ * The end-to-end tests, as root, in network namespaces the scripts create and delete: launched
+ * distributions, certificates from vpn:pki, DTLS, real TUN devices, routing and NAT, real traffic.
+ * scripts/demo --check is the seed's evaluation; scripts/test-relay is one server with two clients.
  */
 public class EndToEndIT {
 
     @Test
     public void theDemoPassesItsChecks() throws Exception {
+        runScript("demo", "python3", "curl", "tcpdump");
+    }
+
+    @Test
+    public void twoClientsReachTheServerAndEachOtherOverIpv4AndIpv6AndIperf3Completes() throws Exception {
+        runScript("test-relay", "iperf3");
+    }
+
+    /** Runs scripts/NAME (with --check for the demo) as root; its output goes to target/it/NAME.log. */
+    private static void runScript(String name, String... tools) throws Exception {
         assumeTrue("needs root: network namespaces and TUN devices", "root".equals(System.getProperty("user.name")));
-        for (String tool : new String[] {"ip", "nft", "python3", "curl", "ping", "tcpdump"}) {
+        for (String tool : java.util.stream.Stream.concat(java.util.stream.Stream.of("ip", "nft", "ping"),
+                java.util.stream.Stream.of(tools)).toList()) {
             assumeTrue(tool + " is missing (.ci/run installs it)", onPath(tool));
         }
         Path repo = ApplianceOptions.dist().getParent().getParent().getParent();
-        Path log = Path.of(System.getProperty("minivpn.test.dir", "target/it")).toAbsolutePath().resolve("e2e.log");
+        Path log = Path.of(System.getProperty("minivpn.test.dir", "target/it")).toAbsolutePath().resolve(name + ".log");
         Files.createDirectories(log.getParent());
-        Process p = new ProcessBuilder(repo.resolve("scripts/demo").toString(), "--check")
-                .redirectErrorStream(true).redirectOutput(log.toFile())
+        ProcessBuilder pb = name.equals("demo")
+                ? new ProcessBuilder(repo.resolve("scripts/demo").toString(), "--check")
+                : new ProcessBuilder(repo.resolve("scripts/" + name).toString());
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
         boolean done = p.waitFor(240, TimeUnit.SECONDS);
@@ -34,8 +48,8 @@ public class EndToEndIT {
         }
         String out = Files.readString(log);
         System.out.println(out);
-        assertEquals("scripts/demo --check finished within 240 s:\n" + out, true, done);
-        assertEquals("scripts/demo --check:\n" + out, 0, p.exitValue());
+        assertEquals("scripts/" + name + " finished within 240 s:\n" + out, true, done);
+        assertEquals("scripts/" + name + ":\n" + out, 0, p.exitValue());
     }
 
     private static boolean onPath(String tool) {

@@ -252,7 +252,8 @@ class LinuxTunDeviceTest {
                 echo(d, request, buf);
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-            assertTrue(allocated < 1024, allocated + " bytes allocated for 50k writes and reads");
+            // One object per packet would be 800 KB or more; a stray JIT recompilation on a busy machine is a few KB.
+            assertTrue(allocated < 16 * 1024, allocated + " bytes allocated for 50k writes and reads");
         }
     }
 
