@@ -181,6 +181,16 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
 
     // ---- transport → TUN (the transport's receive thread) ----
 
+    /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
+    @Override
+    public void drained() {
+        try {
+            tun.flush();
+        } catch (IOException e) {
+            // the device is gone; the TUN loop learns it from its own read
+        }
+    }
+
     @Override
     public void received(Session s, byte[] buf, int off, int len) {
         if (s != session && s != handshaking) {

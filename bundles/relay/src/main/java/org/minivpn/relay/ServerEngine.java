@@ -139,6 +139,18 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
+    /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
+    @Override
+    public void drained() {
+        try {
+            synchronized (tunWriteLock) {
+                tun.flush();
+            }
+        } catch (IOException e) {
+            // the device is gone; the relay learns it from its own read
+        }
+    }
+
     /** One IP packet from a client: checked against its address, then written to the TUN. */
     private void fromClient(Peer p, byte[] buf, int off, int len) {
         Counters c = p.counters;

@@ -20,6 +20,15 @@ public interface SessionHandler {
      */
     void received(Session session, byte[] buf, int off, int len);
 
+    /**
+     * The receive thread delivered every packet that was waiting and is about to wait for more: a
+     * handler that holds writes back to batch them (see {@link org.minivpn.api.tun.TunDevice#flush()})
+     * writes them out now. A transport calls it on each receive thread after any run of
+     * {@link #received} calls, before it waits, and at least every 64 packets while they keep coming.
+     */
+    default void drained() {
+    }
+
     /** The session ended; {@code reason} says why in words a user can act on. Called once. */
     default void closed(Session session, String reason) {
     }

@@ -45,6 +45,19 @@ public interface TunDevice {
     void write(byte[] buf, int off, int len) throws IOException;
 
     /**
+     * Writes out what {@link #write} held back. A backend may hold packets back to merge them (the
+     * Linux backend merges consecutive TCP segments of a flow into one that the kernel takes at
+     * once); it writes them when a packet does not fit, or here. The writer calls this whenever it
+     * has no further packet at hand, before it waits for more; packets it wrote arrive in order
+     * either way. Same thread rules as {@link #write}. Allocates nothing. The default holds nothing
+     * back and does nothing.
+     *
+     * @throws java.nio.channels.ClosedChannelException once the device is closed
+     */
+    default void flush() throws IOException {
+    }
+
+    /**
      * Applies addresses and MTU and brings the link up, replacing what an earlier call applied.
      * Used by a VPN client to take the settings its server pushes.
      *

@@ -46,6 +46,7 @@ final class DtlsClientSession implements Session {
     private volatile boolean open = true;
     private volatile String closeReason;
     private volatile Object attachment;
+    private int undrained; // receive thread only: packets delivered since the handler was last told drained
 
     private DtlsClientSession(DtlsTransport owner, UdpChannel udp, InetSocketAddress server, SessionHandler handler,
             SessionKeys keys, RecordLayer record, String backend, int maxPacketSize) {
@@ -223,7 +224,11 @@ final class DtlsClientSession implements Session {
                 rxBuffer.clear();
                 int n;
                 try {
-                    n = udp.read(rxBuffer, 250);
+                    n = udp.read(rxBuffer, 0);
+                    if (n <= 0) {
+                        drained();
+                        n = udp.read(rxBuffer, 250);
+                    }
                 } catch (PortUnreachableException e) {
                     drops.unknownPeer++; // an ICMP error from an earlier send; the server may come back
                     continue;
@@ -251,6 +256,20 @@ final class DtlsClientSession implements Session {
         }
     }
 
+    /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */
+    private void drained() {
+        if (undrained == 0) {
+            return;
+        }
+        undrained = 0;
+        try {
+            handler.drained();
+        } catch (RuntimeException e) {
+            drops.handlerErrors++;
+            LOG.log(Level.DEBUG, "the session handler failed to flush", e);
+        }
+    }
+
     /** The records of one datagram; returns why the session ended, or null. */
     private String receive(byte[] rx, int len, byte[] plain) {
         int off = 0;
@@ -269,6 +288,9 @@ final class DtlsClientSession implements Session {
                         } catch (RuntimeException e) {
                             drops.handlerErrors++;
                             LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
+                        }
+                        if (++undrained >= DtlsServer.DRAIN_EVERY) {
+                            drained();
                         }
                     }
                 }

@@ -51,7 +51,11 @@ final class DtlsServer implements TransportServer {
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private volatile boolean closing;
 
+    /** Packets delivered between two {@link SessionHandler#drained()} calls at most. */
+    static final int DRAIN_EVERY = 64;
+
     // receive thread only
+    private int undrained; // packets delivered since the handler was last told drained
     private final Peers peers = new Peers();
     private final Cookies cookies;
     private final byte[] rx = new byte[65536];
@@ -152,7 +156,11 @@ final class DtlsServer implements TransportServer {
         try {
             while (!closing) {
                 rxBuffer.clear();
-                InetSocketAddress from = udp.receive(rxBuffer, 100);
+                InetSocketAddress from = udp.receive(rxBuffer, 0);
+                if (from == null) {
+                    drained();
+                    from = udp.receive(rxBuffer, 100);
+                }
                 if (from != null) {
                     try {
                         onDatagram(from, rxBuffer.position());
@@ -337,6 +345,23 @@ final class DtlsServer implements TransportServer {
         } catch (RuntimeException e) {
             drops.handlerErrors++;
             LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
+        }
+        if (++undrained >= DRAIN_EVERY) {
+            drained();
+        }
+    }
+
+    /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */
+    private void drained() {
+        if (undrained == 0) {
+            return;
+        }
+        undrained = 0;
+        try {
+            handler.drained();
+        } catch (RuntimeException e) {
+            drops.handlerErrors++;
+            LOG.log(Level.DEBUG, "the session handler failed to flush", e);
         }
     }
 

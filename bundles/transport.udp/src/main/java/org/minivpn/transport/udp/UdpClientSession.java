@@ -27,6 +27,7 @@ final class UdpClientSession implements Session {
     private volatile boolean open = true;
     private volatile String closeReason;
     private volatile Object attachment;
+    private int undrained; // receive thread only: packets delivered since the handler was last told drained
 
     private UdpClientSession(UdpSocket socket, InetSocketAddress server, SessionHandler handler, int maxPacketSize,
             Consumer<UdpClientSession> onClose) {
@@ -150,6 +151,19 @@ final class UdpClientSession implements Session {
         socket.wakeup();
     }
 
+    /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */
+    private void drained() {
+        if (undrained == 0) {
+            return;
+        }
+        undrained = 0;
+        try {
+            handler.drained();
+        } catch (RuntimeException e) {
+            UdpTransport.LOG.log(Level.DEBUG, "the session handler failed to flush", e);
+        }
+    }
+
     private void run() {
         String reason = null;
         try {
@@ -159,8 +173,11 @@ final class UdpClientSession implements Session {
             while (open && reason == null) {
                 rxBuffer.clear();
                 try {
-                    if (socket.receive(rxBuffer, 250) == null) {
-                        continue;
+                    if (socket.receive(rxBuffer, 0) == null) {
+                        drained();
+                        if (socket.receive(rxBuffer, 250) == null) {
+                            continue;
+                        }
                     }
                 } catch (PortUnreachableException e) {
                     continue;
@@ -171,6 +188,9 @@ final class UdpClientSession implements Session {
                         handler.received(this, rx, 1, len - 1);
                     } catch (RuntimeException e) {
                         UdpTransport.LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
+                    }
+                    if (++undrained >= UdpServer.DRAIN_EVERY) {
+                        drained();
                     }
                 } else if (len == 1 && rx[0] == Wire.BYE) {
                     reason = "the server closed the session";
