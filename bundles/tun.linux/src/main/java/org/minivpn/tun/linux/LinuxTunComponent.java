@@ -45,7 +45,7 @@ public final class LinuxTunComponent {
 
     private static final Logger LOG = System.getLogger(LinuxTunComponent.class.getName());
     private static final long WATCH_MILLIS = 1000;
-    private static final Set<String> OWN_KEYS = Set.of("name", "mtu", "addresses", "up",
+    private static final Set<String> OWN_KEYS = Set.of("name", "mtu", "addresses", "up", "offload",
             "service.pid", "service.factoryPid", "service.bundleLocation", "component.name", "component.id",
             "felix.fileinstall.filename", TunDevice.NAME, TunDevice.BACKEND);
 
@@ -78,7 +78,7 @@ public final class LinuxTunComponent {
             return t;
         });
         try {
-            device = LinuxTunDevice.create(config.name(), tun, this::lostSoon);
+            device = LinuxTunDevice.create(config.name(), tun, config.offload(), this::lostSoon);
         } catch (IOException | RuntimeException e) {
             watch.shutdownNow();
             throw refused("TUN device " + config.name() + " not created: " + e.getMessage(), e);
@@ -103,7 +103,8 @@ public final class LinuxTunComponent {
         }
         watch.scheduleWithFixedDelay(device::checkAttached, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "TUN device " + device.name() + " is ready: MTU " + settings.mtu() + ", addresses "
-                + settings.addresses() + (config.up() ? ", link up" : ", link down"));
+                + settings.addresses() + (config.up() ? ", link up" : ", link down")
+                + (config.offload() ? ", TCP segmentation offload" : ""));
     }
 
     /** The device, as registered. */

@@ -20,4 +20,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(description = "bring the link up")
     boolean up() default true;
+
+    @AttributeDefinition(description = "let the kernel pass TCP segments of up to 64 KB and leave checksums"
+            + " to the device (IFF_VNET_HDR, TUNSETOFFLOAD); MiniVPN cuts and merges them, so the packets in"
+            + " the tunnel are the same either way; false gives one packet per read and write")
+    boolean offload() default true;
 }

@@ -1,6 +1,7 @@
 package org.minivpn.tun.linux;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -27,7 +28,16 @@ import org.minivpn.api.tun.TunSettings;
  * <p>Deleted from outside ({@code ip link del}): the kernel detaches the descriptor, the next read,
  * write or {@link #checkAttached()} sees it, the device counts as closed from then on and the
  * {@code onLost} action runs once, in the thread that noticed (it must hand the work off and
- * return). {@code IFF_MULTI_QUEUE} and {@code IFF_VNET_HDR} would fit behind the same interface later.
+ * return).
+ *
+ * <p>With offloads ({@code IFF_VNET_HDR} and {@code TUNSETOFFLOAD} for checksums and TCP segmentation
+ * over IPv4 and IPv6), the kernel's TCP stacks send and receive segments of up to 64 KB through the
+ * device. A read takes such a segment once and then returns it as MTU-sized packets, one per call
+ * ({@link Segmenter}); checksums the kernel left to the device are completed. A write holds a TCP
+ * segment back while the next ones of its flow can be merged with it ({@link Coalescer}) and writes
+ * the merged packet when one does not fit, or at {@link #flush()}. The packets that cross the device
+ * API are plain IP packets either way. The virtio header is read and written in little-endian order,
+ * the host's order on x86-64 and aarch64.
  */
 final class LinuxTunDevice implements TunDevice, AutoCloseable {
 
@@ -41,6 +51,11 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private static final short IFF_TUN = 0x0001;
     private static final short IFF_NO_PI = 0x1000;
     private static final short IFF_TUN_EXCL = (short) 0x8000;
+    private static final short IFF_VNET_HDR = 0x4000;
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    private static final int TUN_F_CSUM = 0x01;
+    private static final int TUN_F_TSO4 = 0x02;
+    private static final int TUN_F_TSO6 = 0x04;
     private static final int IFREQ_SIZE = 40;
     private static final int MAX_PACKET = 65535;
     private static final int KERNEL_DEFAULT_MTU = 1500;
@@ -52,9 +67,14 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private final int wakeFd;
     private final RouteNetlink netlink;
     private final Runnable onLost;
+    private final boolean offload;
+    private final int header; // bytes before each packet: the virtio header with offload, else 0
 
-    private final Memory rx = new Memory(MAX_PACKET); // the reader's
-    private final Memory tx = new Memory(MAX_PACKET); // the writer's
+    private final Memory rx = new Memory(Offload.HEADER + MAX_PACKET); // the reader's
+    private final Memory tx = new Memory(Offload.HEADER + MAX_PACKET); // the writer's
+    private final byte[] segment; // the reader's, with offload: a segment being cut
+    private final Segmenter segmenter = new Segmenter(); // the reader's
+    private final Coalescer coalescer = new Coalescer(); // the writer's
     private final Memory pollFds = new Memory(16); // the reader's: pollfd[2] = {tun, wake}
     private final Memory ifreq = new Memory(IFREQ_SIZE); // guarded by itself, for checkAttached
 
@@ -65,11 +85,16 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private boolean released; // guarded by lifecycle
     private volatile int mtu = KERNEL_DEFAULT_MTU;
     private volatile long droppedWrites; // written by the writer thread only
+    private volatile long droppedReads; // written by the reader thread only
 
     private final InterfaceSettings link; // calls serialized on itself
 
-    private LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, Runnable onLost) {
+    private LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, boolean offload,
+            Runnable onLost) {
         this.name = name;
+        this.offload = offload;
+        this.header = offload ? Offload.HEADER : 0;
+        this.segment = offload ? new byte[MAX_PACKET] : null;
         this.index = index;
         this.fd = fd;
         this.wakeFd = wakeFd;
@@ -93,6 +118,14 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
      * @throws IOException that says what to do (permissions, missing driver, name taken)
      */
     static LinuxTunDevice create(String name, Path tun, Runnable onLost) throws IOException {
+        return create(name, tun, true, onLost);
+    }
+
+    /**
+     * Like {@link #create(String, Path, Runnable)}, choosing whether to use the kernel's offloads. A
+     * kernel that refuses them gets a device without (and a log line that says so).
+     */
+    static LinuxTunDevice create(String name, Path tun, boolean offload, Runnable onLost) throws IOException {
         LibC.check();
         CreationFaults.checkName(name);
         int fd = LibC.open(tun.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
@@ -106,11 +139,16 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
             ifr.clear();
             byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
             ifr.write(0, bytes, 0, bytes.length);
-            ifr.setShort(16, (short) (IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL));
+            ifr.setShort(16, (short) (IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | (offload ? IFF_VNET_HDR : 0)));
             if (LibC.ioctl(fd, TUNSETIFF, ifr) < 0) {
                 throw CreationFaults.createFailed(name, LibC.errno());
             }
             String actual = ifr.getString(0, StandardCharsets.UTF_8.name());
+            if (offload && LibC.ioctl(fd, TUNSETOFFLOAD, new Pointer(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0) {
+                // The header stays; every packet then comes and goes without segmentation.
+                LOG.log(Level.WARNING, "the kernel refused TCP segmentation offload on " + actual + ": "
+                        + LibC.describe(LibC.errno()) + "; the device works without it, one packet per read");
+            }
             wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
             if (wakeFd < 0) {
                 throw new IOException("cannot create an eventfd for " + actual + ": " + LibC.describe(LibC.errno()));
@@ -121,7 +159,8 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
                         + LibC.describe(LibC.errno()));
             }
             netlink = new RouteNetlink();
-            return new LinuxTunDevice(actual, index, fd, wakeFd, netlink, Objects.requireNonNull(onLost, "onLost"));
+            return new LinuxTunDevice(actual, index, fd, wakeFd, netlink, offload,
+                    Objects.requireNonNull(onLost, "onLost"));
         } catch (IOException | RuntimeException e) {
             if (netlink != null) {
                 netlink.close();
@@ -163,40 +202,88 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
         }
         enter();
         try {
+            if (segmenter.hasNext()) {
+                return segmenter.next(buf, off, len);
+            }
             if (Thread.currentThread().isInterrupted()) {
                 return -1;
             }
-            int ready = LibC.poll(pollFds, 2, timeoutMillis);
-            if (ready <= 0) {
-                if (ready < 0 && LibC.errno() != LibC.EINTR) {
-                    throw new IOException("poll on " + name + " failed: " + LibC.describe(LibC.errno()));
-                }
-                return -1;
-            }
-            if (closed || pollFds.getShort(14) != 0) {
-                throw new ClosedChannelException();
-            }
-            short events = pollFds.getShort(6);
-            if ((events & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
-                throw lost();
-            }
-            long n = LibC.read(fd, rx, MAX_PACKET);
+            long n = readNow();
             if (n < 0) {
-                int errno = LibC.errno();
-                if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+                // Nothing waiting: sleep in poll, on the device and on the close signal.
+                int ready = LibC.poll(pollFds, 2, timeoutMillis);
+                if (ready <= 0) {
+                    if (ready < 0 && LibC.errno() != LibC.EINTR) {
+                        throw new IOException("poll on " + name + " failed: " + LibC.describe(LibC.errno()));
+                    }
                     return -1;
                 }
-                if (errno == LibC.EBADFD) {
+                if (closed || pollFds.getShort(14) != 0) {
+                    throw new ClosedChannelException();
+                }
+                short events = pollFds.getShort(6);
+                if ((events & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
                     throw lost();
                 }
-                throw new IOException("read from " + name + " failed: " + LibC.describe(errno));
+                n = readNow();
+                if (n < 0) {
+                    return -1;
+                }
             }
-            int copy = (int) Math.min(n, len);
-            rx.read(0, buf, off, copy);
-            return copy;
+            return offload ? unpack((int) n, buf, off, len) : copyOut(0, (int) n, buf, off, len);
         } finally {
             users.decrementAndGet();
         }
+    }
+
+    /** One non-blocking read into {@code rx}: its length, or -1 when nothing is waiting. */
+    private long readNow() throws IOException {
+        long n = LibC.read(fd, rx, header + MAX_PACKET);
+        if (n < 0) {
+            int errno = LibC.errno();
+            if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+                return -1;
+            }
+            if (errno == LibC.EBADFD) {
+                throw lost();
+            }
+            throw new IOException("read from " + name + " failed: " + LibC.describe(errno));
+        }
+        return n;
+    }
+
+    private int copyOut(int at, int n, byte[] buf, int off, int len) {
+        int copy = Math.min(n, len);
+        rx.read(at, buf, off, copy);
+        return copy;
+    }
+
+    /** Takes what a read with the virtio header brought: a plain packet, or the first of a segment's. */
+    private int unpack(int n, byte[] buf, int off, int len) {
+        int length = n - Offload.HEADER;
+        if (length <= 0) {
+            droppedReads++;
+            return -1;
+        }
+        int flags = rx.getByte(0);
+        int gso = rx.getByte(1) & ~Offload.GSO_ECN;
+        int gsoSize = rx.getShort(4) & 0xFFFF;
+        int csumStart = rx.getShort(6) & 0xFFFF;
+        if (gso == Offload.GSO_NONE) {
+            int copy = copyOut(Offload.HEADER, length, buf, off, len);
+            if ((flags & Offload.F_NEEDS_CSUM) != 0 && copy == length) {
+                Offload.completeChecksum(buf, off, length, csumStart, rx.getShort(8) & 0xFFFF);
+            }
+            return copy;
+        }
+        if (gso == Offload.GSO_TCPV4 || gso == Offload.GSO_TCPV6) {
+            rx.read(Offload.HEADER, segment, 0, length);
+            if (segmenter.start(segment, length, gsoSize, csumStart)) {
+                return segmenter.next(buf, off, len);
+            }
+        }
+        droppedReads++; // a kind of segmentation that was not asked for
+        return -1;
     }
 
     /**
@@ -215,23 +302,79 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
                 droppedWrites++;
                 return;
             }
-            tx.write(0, buf, off, len);
-            if (LibC.write(fd, tx, len) < 0) {
-                int errno = LibC.errno();
-                switch (errno) {
-                    case LibC.EIO, LibC.EINVAL, LibC.EAGAIN, LibC.ENOBUFS, LibC.ENOMEM, LibC.EINTR -> droppedWrites++;
-                    case LibC.EBADFD -> throw lost();
-                    default -> throw new IOException("write to " + name + " failed: " + LibC.describe(errno));
+            if (!offload) {
+                tx.write(0, buf, off, len);
+                writeNow(len);
+                return;
+            }
+            if (coalescer.isHolding()) {
+                if (coalescer.append(buf, off, len)) {
+                    return;
                 }
+                writeHeld();
+            }
+            if (coalescer.hold(buf, off, len)) {
+                return;
+            }
+            tx.setLong(0, 0); // a virtio header that asks for nothing
+            tx.setShort(8, (short) 0);
+            tx.write(Offload.HEADER, buf, off, len);
+            writeNow(Offload.HEADER + len);
+        } finally {
+            users.decrementAndGet();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Writes the TCP segment held back to merge the next ones of its flow into it, if any.
+     */
+    @Override
+    public void flush() throws IOException {
+        if (!offload) {
+            return;
+        }
+        enter();
+        try {
+            if (coalescer.isHolding()) {
+                writeHeld();
             }
         } finally {
             users.decrementAndGet();
         }
     }
 
+    private void writeHeld() throws IOException {
+        int n = coalescer.finish();
+        tx.write(0, coalescer.buffer(), 0, n);
+        writeNow(n);
+    }
+
+    private void writeNow(int n) throws IOException {
+        if (LibC.write(fd, tx, n) < 0) {
+            int errno = LibC.errno();
+            switch (errno) {
+                case LibC.EIO, LibC.EINVAL, LibC.EAGAIN, LibC.ENOBUFS, LibC.ENOMEM, LibC.EINTR -> droppedWrites++;
+                case LibC.EBADFD -> throw lost();
+                default -> throw new IOException("write to " + name + " failed: " + LibC.describe(errno));
+            }
+        }
+    }
+
     /** Packets dropped by {@link #write}. */
     long droppedWrites() {
         return droppedWrites;
+    }
+
+    /** Reads dropped: empty, or a segmentation offload that was not asked for. */
+    long droppedReads() {
+        return droppedReads;
+    }
+
+    /** Whether the device uses the kernel's checksum and segmentation offloads. */
+    boolean offloads() {
+        return offload;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 final class Packets {
 
     static final int ICMP = 1;
+    static final int TCP = 6;
     static final int UDP = 17;
     static final int ICMPV6 = 58;
 
@@ -49,9 +50,9 @@ final class Packets {
         System.arraycopy(payload, 0, p, 20, payload.length);
         if (protocol == ICMP) {
             put16(p, 22, ~sum(p, 20, payload.length, 0) & 0xffff);
-        } else if (protocol == UDP) {
+        } else if (protocol == UDP || protocol == TCP) {
             int pseudo = sum(p, 12, 8, 0) + protocol + payload.length;
-            put16(p, 26, ~sum(p, 20, payload.length, pseudo) & 0xffff);
+            put16(p, protocol == UDP ? 26 : 36, ~sum(p, 20, payload.length, pseudo) & 0xffff);
         }
         return p;
     }
@@ -66,9 +67,49 @@ final class Packets {
         System.arraycopy(dst.getAddress(), 0, p, 24, 16);
         System.arraycopy(payload, 0, p, 40, payload.length);
         int pseudo = sum(p, 8, 32, 0) + payload.length + next;
-        int at = next == ICMPV6 ? 42 : 46;
+        int at = next == ICMPV6 ? 42 : next == TCP ? 56 : 46;
         put16(p, at, ~sum(p, 40, payload.length, pseudo) & 0xffff);
         return p;
+    }
+
+    /**
+     * A TCP segment in IPv4 or IPv6 with {@code options} (a multiple of 4 bytes) and {@code data};
+     * {@code flags} as in the TCP header (0x10 ACK, 0x08 PSH...).
+     */
+    static byte[] tcp(InetAddress src, int srcPort, InetAddress dst, int dstPort, int seq, int ack, int flags,
+            byte[] options, byte[] data) {
+        byte[] tcp = new byte[20 + options.length + data.length];
+        put16(tcp, 0, srcPort);
+        put16(tcp, 2, dstPort);
+        put32(tcp, 4, seq);
+        put32(tcp, 8, ack);
+        tcp[12] = (byte) (((20 + options.length) / 4) << 4);
+        tcp[13] = (byte) flags;
+        put16(tcp, 14, 502);
+        System.arraycopy(options, 0, tcp, 20, options.length);
+        System.arraycopy(data, 0, tcp, 20 + options.length, data.length);
+        return src instanceof Inet6Address ? ipv6(src, dst, TCP, tcp) : ipv4(src, dst, TCP, tcp);
+    }
+
+    /** Whether the TCP or UDP checksum of a packet is right, computed here 16 bits at a time. */
+    static boolean transportChecksumValid(byte[] p, int len) {
+        int l4 = payloadOffset(p);
+        int pseudo = (version(p) == 4 ? sum(p, 12, 8, 0) : sum(p, 8, 32, 0)) + protocol(p) + len - l4;
+        return sum(p, l4, len - l4, pseudo) == 0xffff;
+    }
+
+    /** Whether the IPv4 header checksum of a packet is right. */
+    static boolean ipv4HeaderValid(byte[] p) {
+        return sum(p, 0, (p[0] & 0x0f) * 4, 0) == 0xffff;
+    }
+
+    static int get32(byte[] b, int at) {
+        return get16(b, at) << 16 | get16(b, at + 2);
+    }
+
+    static void put32(byte[] b, int at, int v) {
+        put16(b, at, v >>> 16);
+        put16(b, at + 2, v);
     }
 
     /** The IP version of a packet (4 or 6). */

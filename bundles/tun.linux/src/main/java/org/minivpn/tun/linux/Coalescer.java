@@ -1,0 +1,207 @@
+package org.minivpn.tun.linux;
+
+import static org.minivpn.tun.linux.Offload.get16;
+import static org.minivpn.tun.linux.Offload.get32;
+import static org.minivpn.tun.linux.Offload.put16;
+
+/**
+ * Merges consecutive TCP segments of one flow into one packet that the kernel takes with
+ * {@code VIRTIO_NET_HDR_GSO_TCPV4/6} and segments again only where it must (a forwarded packet
+ * leaves as the original segments; a local socket takes it whole). It holds one packet at a time: a
+ * packet that does not continue it is not merged, and the caller writes the held one out first.
+ *
+ * <p>Merged are only segments that the kernel's own GRO would merge: same addresses, ports,
+ * acknowledgment number, TCP options, TOS/traffic class, TTL/hop limit and DF bit; IPv4 without
+ * options or fragments, IPv6 without extension headers; flags ACK, with PSH allowed on the last;
+ * in-order sequence numbers; every segment but the last of the same size. Each segment's TCP
+ * checksum is verified before it is merged, because the kernel computes the merged packet's checksum
+ * afresh and would otherwise hide a corrupted segment.
+ *
+ * <p>One writer thread. Allocates nothing.
+ */
+final class Coalescer {
+
+    /** Largest packet it builds: the IP length fields' limit. */
+    static final int MAX_PACKET = 65535;
+
+    private static final int ACK = 0x10;
+    private static final int PSH = 0x08;
+
+    /** The virtio header, then the held packet. */
+    private final byte[] held = new byte[Offload.HEADER + MAX_PACKET];
+    private int length; // of the held packet; 0 when none
+    private boolean v6;
+    private int ipLength;
+    private int headers;
+    private int gsoSize;
+    private int nextSequence;
+    private int segments;
+    private boolean complete; // nothing may follow: a short or PSH segment was merged
+
+    /** Whether a packet is held. */
+    boolean isHolding() {
+        return length > 0;
+    }
+
+    /**
+     * Holds a copy of the packet {@code b[off, off+len)} if more segments could be merged into it.
+     * Returns false, holding nothing, for any other packet; the caller writes that one as it is.
+     * Must not be called while holding.
+     */
+    boolean hold(byte[] b, int off, int len) {
+        int ip = candidate(b, off, len);
+        if (ip < 0 || (b[off + ip + 13] & PSH) != 0 || !Offload.tcpChecksumValid(b, off, len, ip)) {
+            return false;
+        }
+        System.arraycopy(b, off, held, Offload.HEADER, len);
+        length = len;
+        v6 = ip == 40;
+        ipLength = ip;
+        headers = ip + tcpHeaderLength(b, off + ip);
+        gsoSize = len - headers;
+        nextSequence = get32(b, off + ip + 4) + gsoSize;
+        segments = 1;
+        complete = false;
+        return true;
+    }
+
+    /**
+     * Appends the payload of {@code b[off, off+len)} to the held packet if it is the flow's next
+     * segment; returns false, changing nothing, if it is not.
+     */
+    boolean append(byte[] b, int off, int len) {
+        if (length == 0 || complete || len > headers + gsoSize || length + len - headers > MAX_PACKET
+                || candidate(b, off, len) != ipLength || !sameFlow(b, off, len)) {
+            return false;
+        }
+        int payload = len - headers;
+        int tcp = off + ipLength;
+        if (get32(b, tcp + 4) != nextSequence || !Offload.tcpChecksumValid(b, off, len, ipLength)) {
+            return false;
+        }
+        System.arraycopy(b, off + headers, held, Offload.HEADER + length, payload);
+        length += payload;
+        nextSequence += payload;
+        segments++;
+        if ((b[tcp + 13] & PSH) != 0) {
+            held[Offload.HEADER + ipLength + 13] |= PSH;
+            complete = true;
+        }
+        if (payload < gsoSize) {
+            complete = true;
+        }
+        return true;
+    }
+
+    /**
+     * Ends the held packet: fills in its lengths, checksums and virtio header. Returns how many bytes
+     * of {@link #buffer()} to write (virtio header included); holds nothing afterwards.
+     */
+    int finish() {
+        byte[] h = held;
+        int p = Offload.HEADER;
+        for (int i = 0; i < Offload.HEADER; i++) {
+            h[i] = 0;
+        }
+        if (segments > 1) {
+            if (v6) {
+                put16(h, p + 4, length - 40);
+            } else {
+                put16(h, p + 2, length);
+                Offload.ipv4HeaderChecksum(h, p);
+            }
+            int tcpLength = length - ipLength;
+            // CHECKSUM_PARTIAL: the field holds the pseudo-header sum; the kernel adds the rest.
+            put16(h, p + ipLength + 16, Offload.fold(Offload.pseudoHeader(h, p, Offload.TCP, tcpLength)));
+            h[0] = Offload.F_NEEDS_CSUM;
+            h[1] = (byte) (v6 ? Offload.GSO_TCPV6 : Offload.GSO_TCPV4);
+            putLittle16(h, 2, headers);
+            putLittle16(h, 4, gsoSize);
+            putLittle16(h, 6, ipLength);
+            putLittle16(h, 8, 16);
+        }
+        int n = Offload.HEADER + length;
+        length = 0;
+        return n;
+    }
+
+    /** The virtio header and packet that {@link #finish()} completed. */
+    byte[] buffer() {
+        return held;
+    }
+
+    /** How many segments the held packet has merged. */
+    int segments() {
+        return segments;
+    }
+
+    /**
+     * The IP header length if the packet is a TCP segment with payload that may be merged (see the
+     * class comment), else -1.
+     */
+    private static int candidate(byte[] b, int off, int len) {
+        if (len < 41) {
+            return -1;
+        }
+        int ip;
+        int version = (b[off] & 0xF0) >>> 4;
+        if (version == 4) {
+            if (b[off] != 0x45 || b[off + 9] != Offload.TCP || get16(b, off + 2) != len
+                    || (get16(b, off + 6) & 0x3FFF) != 0) {
+                return -1; // options, another protocol, a wrong length, or a fragment
+            }
+            ip = 20;
+        } else if (version == 6) {
+            if (b[off + 6] != Offload.TCP || get16(b, off + 4) != len - 40) {
+                return -1;
+            }
+            ip = 40;
+        } else {
+            return -1;
+        }
+        int tcp = tcpHeaderLength(b, off + ip);
+        if (tcp < 20 || ip + tcp >= len || ((b[off + ip + 13] & 0xFF) & ~PSH) != ACK) {
+            return -1;
+        }
+        return ip;
+    }
+
+    private boolean sameFlow(byte[] b, int off, int len) {
+        byte[] h = held;
+        int p = Offload.HEADER;
+        if (v6) {
+            // version and traffic class, hop limit, addresses
+            if (b[off] != h[p] || (b[off + 1] & 0xF0) != (h[p + 1] & 0xF0) || b[off + 7] != h[p + 7]
+                    || !equal(b, off + 8, h, p + 8, 32)) {
+                return false;
+            }
+        } else if (b[off + 1] != h[p + 1] || (b[off + 6] & 0xE0) != (h[p + 6] & 0xE0) || b[off + 8] != h[p + 8]
+                || !equal(b, off + 12, h, p + 12, 8)) {
+            return false;
+        }
+        int tcp = off + ipLength;
+        int heldTcp = p + ipLength;
+        return tcpHeaderLength(b, tcp) == headers - ipLength
+                && equal(b, tcp, h, heldTcp, 4) // ports
+                && equal(b, tcp + 8, h, heldTcp + 8, 4) // acknowledgment number
+                && equal(b, tcp + 20, h, heldTcp + 20, headers - ipLength - 20); // options
+    }
+
+    private static int tcpHeaderLength(byte[] b, int tcp) {
+        return ((b[tcp + 12] & 0xF0) >>> 4) * 4;
+    }
+
+    private static boolean equal(byte[] a, int at, byte[] b, int bt, int n) {
+        for (int i = 0; i < n; i++) {
+            if (a[at + i] != b[bt + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void putLittle16(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >>> 8);
+    }
+}
