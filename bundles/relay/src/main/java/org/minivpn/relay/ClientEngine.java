@@ -291,7 +291,22 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         sessionLost(session, "the TUN device went away");
     }
 
-    /** Sends a control record; the caller holds sendLock. A failure is counted, as for data. */
+    @Override
+    public void flush() {
+        Session s = session;
+        if (s == null) {
+            return;
+        }
+        try {
+            synchronized (sendLock) {
+                s.flush();
+            }
+        } catch (IOException e) {
+            counters.droppedOut++;
+        }
+    }
+
+    /** Sends a control record (and what data is held back before it); the caller holds sendLock. A failure is counted, as for data. */
     private void sendControl(Session s, byte[] b, int len) {
         try {
             s.send(b, 0, len);
@@ -309,7 +324,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         try {
             synchronized (sendLock) {
-                s.send(buf, 0, n);
+                s.sendMore(buf, 0, n);
             }
             counters.bytesOut += n;
             counters.packetsOut++;

@@ -38,6 +38,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final ServerSettings settings;
     private final AddressPool<Peer> pool;
     private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
+    private Peer lastSent; // the relay's own thread: the peer whose session may hold records back
     private final Object tunWriteLock = new Object();
     private final Counters unrouted = new Counters();
     private final TunLoop tunLoop;
@@ -324,9 +325,13 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             return;
         }
         Counters c = p.counters;
+        if (lastSent != p) {
+            flush(lastSent);
+            lastSent = p;
+        }
         try {
             synchronized (p) {
-                p.session.send(buf, 0, n);
+                p.session.sendMore(buf, 0, n);
             }
             c.bytesOut += n;
             c.packetsOut++;
@@ -350,6 +355,26 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
+    @Override
+    public void flush() {
+        flush(lastSent);
+        lastSent = null;
+    }
+
+    private static void flush(Peer p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            synchronized (p) {
+                p.session.flush();
+            }
+        } catch (IOException e) {
+            p.counters.droppedOut++;
+        }
+    }
+
+    /** Sends a control record (and what data is held back before it); the caller holds the peer's monitor. */
     private static void sendQuietly(Peer p, byte[] b, int len) {
         try {
             p.session.send(b, 0, len);

@@ -9,7 +9,8 @@ import org.minivpn.api.tun.TunDevice;
 /**
  * The relay's own thread ({@code relay-<tun>-tx}): reads the TUN with a timeout, hands each packet to
  * its owner, and after every read or timeout gives the owner a tick for keepalives and dead-peer
- * checks, so that no timer thread ever sends. Its buffer is allocated once.
+ * checks, so that no timer thread ever sends. When no packet is waiting, the owner is told to
+ * flush what its sessions hold back, before the loop waits. Its buffer is allocated once.
  */
 final class TunLoop {
 
@@ -21,6 +22,9 @@ final class TunLoop {
 
         /** Called after every read or read timeout, at least every {@value #READ_TIMEOUT_MILLIS} ms. */
         void tick(long nowNanos);
+
+        /** No packet is waiting on the TUN: send what the sessions hold back (see Session.flush). */
+        void flush();
 
         /** The device went away while the loop ran; the loop has ended. */
         void tunGone();
@@ -62,7 +66,11 @@ final class TunLoop {
         while (running) {
             int n;
             try {
-                n = tun.read(buf, 0, buf.length, READ_TIMEOUT_MILLIS);
+                n = tun.read(buf, 0, buf.length, 0);
+                if (n < 0) {
+                    owner.flush();
+                    n = tun.read(buf, 0, buf.length, READ_TIMEOUT_MILLIS);
+                }
             } catch (ClosedChannelException e) {
                 if (running) {
                     LOG.log(Level.ERROR, "the TUN device " + tun.name() + " went away; relaying stops");

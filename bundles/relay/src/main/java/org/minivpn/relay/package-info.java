@@ -27,5 +27,12 @@
  * are serialised by that session's monitor; it is uncontended in steady state. Per packet nothing is
  * allocated, boxed or logged: buffers are allocated once per thread, counters are plain {@code long}
  * fields owned by one thread each and read as snapshots.
+ *
+ * <p>Batching: data goes to a session with {@code Session.sendMore}, and the relay thread calls
+ * {@code Session.flush} when the TUN has no packet waiting, so a transport may send a run of records
+ * in one system call (DTLS does, with UDP segmentation offload). The other way, the transport calls
+ * {@code SessionHandler.drained} when no datagram is waiting, and the relay calls
+ * {@code TunDevice.flush}, so a device may write a run of TCP segments as one (the Linux one does).
+ * Control messages go out with {@code Session.send}, at once and after any data held before them.
  */
 package org.minivpn.relay;

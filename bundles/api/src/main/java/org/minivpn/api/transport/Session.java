@@ -15,12 +15,34 @@ public interface Session extends Closeable {
     /**
      * Sends one packet from {@code buf[off, off+len)} as one record. One sending thread at a time;
      * safe while the transport's receive thread delivers packets. Never blocks longer than the
-     * kernel takes to queue the datagram. Allocates nothing per call.
+     * kernel takes to queue the datagram. Allocates nothing per call. Records that {@link #sendMore}
+     * held back go out with this one, before it.
      *
      * @throws java.nio.channels.ClosedChannelException once the session is closed
      * @throws IOException when {@code len} exceeds {@link #maxPacketSize()}
      */
     void send(byte[] buf, int off, int len) throws IOException;
+
+    /**
+     * Like {@link #send}, for a sender that has more packets at hand: the transport may hold the
+     * record back to send it together with the next ones in one system call, until the next
+     * {@link #send}, {@link #flush()}, or a full batch. Records go out in the order they were given.
+     * The default sends at once.
+     *
+     * @throws java.nio.channels.ClosedChannelException once the session is closed
+     * @throws IOException when {@code len} exceeds {@link #maxPacketSize()}
+     */
+    default void sendMore(byte[] buf, int off, int len) throws IOException {
+        send(buf, off, len);
+    }
+
+    /**
+     * Sends what {@link #sendMore} held back. A sender that used it calls this whenever it has no
+     * further packet at hand, before it waits for more. Same thread rules as {@link #send}. After
+     * {@link #close()} it does nothing. The default holds nothing back and does nothing.
+     */
+    default void flush() throws IOException {
+    }
 
     /** The largest packet {@link #send} accepts. */
     int maxPacketSize();

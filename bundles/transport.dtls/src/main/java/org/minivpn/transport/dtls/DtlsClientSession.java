@@ -43,6 +43,12 @@ final class DtlsClientSession implements Session {
     private final Object writeLock = new Object();
     private final byte[] sendBuf;          // guarded by writeLock
     private final ByteBuffer sendBuffer;   // guarded by writeLock
+    private final byte[] batch;            // guarded by writeLock: records held back by send, null without offload
+    private final ByteBuffer batchBuffer;  // guarded by writeLock
+    private int batchLength;               // guarded by writeLock
+    private int batchRecords;              // guarded by writeLock
+    private int batchSegment;              // guarded by writeLock: the length of the first record
+    private boolean batchShort;            // guarded by writeLock: a shorter record ended the batch
     private volatile boolean open = true;
     private volatile String closeReason;
     private volatile Object attachment;
@@ -60,6 +66,8 @@ final class DtlsClientSession implements Session {
         this.maxPacketSize = maxPacketSize;
         this.sendBuf = new byte[maxPacketSize + record.overhead()];
         this.sendBuffer = ByteBuffer.wrap(sendBuf);
+        this.batch = udp.offloads() ? new byte[Gso.MAX_BYTES] : null;
+        this.batchBuffer = batch == null ? null : ByteBuffer.wrap(batch);
         this.receiver = new Thread(this::run, "dtls-client-rx-" + server.getHostString() + ":" + server.getPort());
         this.receiver.setDaemon(true);
     }
@@ -118,6 +126,21 @@ final class DtlsClientSession implements Session {
 
     @Override
     public void send(byte[] buf, int off, int len) throws IOException {
+        send(buf, off, len, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With UDP segmentation offload, up to 64 records of the same length go out in one system
+     * call; without it, this sends at once.
+     */
+    @Override
+    public void sendMore(byte[] buf, int off, int len) throws IOException {
+        send(buf, off, len, true);
+    }
+
+    private void send(byte[] buf, int off, int len, boolean more) throws IOException {
         if (len > maxPacketSize) {
             throw new IOException("a packet of " + len + " bytes is larger than this session's maximum of "
                     + maxPacketSize + " (max.packet.size in configs/" + DtlsTransport.PID + ".cfg)");
@@ -125,6 +148,13 @@ final class DtlsClientSession implements Session {
         synchronized (writeLock) {
             if (!open) {
                 throw new ClosedChannelException();
+            }
+            if (batch != null) {
+                hold(buf, off, len);
+                if (!more) {
+                    sendBatch();
+                }
+                return;
             }
             int n = record.seal(RecordLayer.APPLICATION_DATA, buf, off, len, sendBuf, 0);
             sendBuffer.clear().limit(n);
@@ -135,6 +165,60 @@ final class DtlsClientSession implements Session {
             } catch (PortUnreachableException e) {
                 drops.sendDropped.incrementAndGet(); // the server is away; the relay's keepalive will tell
             }
+        }
+    }
+
+    /**
+     * Seals the packet into the batch, which goes out as one send of equal-sized datagrams: first
+     * the batch is sent if this record cannot join it (longer than its records, after a shorter one,
+     * or no room). The caller holds writeLock.
+     */
+    private void hold(byte[] buf, int off, int len) throws IOException {
+        int size = len + record.overhead();
+        if (batchRecords > 0 && (size > batchSegment || batchShort || batchLength + size > batch.length
+                || batchRecords == Gso.MAX_SEGMENTS)) {
+            sendBatch();
+        }
+        int n = record.seal(RecordLayer.APPLICATION_DATA, buf, off, len, batch, batchLength);
+        if (batchRecords == 0) {
+            batchSegment = n;
+        } else if (n < batchSegment) {
+            batchShort = true;
+        }
+        batchLength += n;
+        batchRecords++;
+    }
+
+    /** Whether records go out in batches with UDP segmentation offload. */
+    boolean offloads() {
+        return batch != null;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (batch == null) {
+            return;
+        }
+        synchronized (writeLock) {
+            if (batchRecords > 0) {
+                sendBatch();
+            }
+        }
+    }
+
+    /** The caller holds writeLock. */
+    private void sendBatch() throws IOException {
+        int records = batchRecords;
+        batchBuffer.clear().limit(batchLength);
+        batchLength = 0;
+        batchRecords = 0;
+        batchShort = false;
+        try {
+            if (!udp.sendSegments(batchBuffer, batchSegment, null)) {
+                drops.sendDropped.addAndGet(records);
+            }
+        } catch (PortUnreachableException e) {
+            drops.sendDropped.addAndGet(records); // the server is away; the relay's keepalive will tell
         }
     }
 
@@ -187,6 +271,9 @@ final class DtlsClientSession implements Session {
             open = false;
             closeReason = reason;
             try {
+                if (batch != null && batchRecords > 0) {
+                    sendBatch();
+                }
                 byte[] body = {(byte) level, (byte) alert};
                 int n = record.seal(RecordLayer.ALERT, body, 0, 2, sendBuf, 0);
                 sendBuffer.clear().limit(n);

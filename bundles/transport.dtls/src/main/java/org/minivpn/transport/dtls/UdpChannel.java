@@ -3,6 +3,7 @@ package org.minivpn.transport.dtls;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -15,7 +16,8 @@ import java.util.function.Consumer;
 /**
  * A UDP socket whose every wait is bounded: a non-blocking channel with its own selector, which
  * another thread can {@link #wakeup()}. Receiving is for one thread at a time; sending is safe from
- * any number of threads. In steady state nothing here allocates.
+ * any number of threads on a bound socket, one at a time on a connected one (which may use UDP
+ * segmentation offload, see {@link Gso}). In steady state nothing here allocates.
  */
 final class UdpChannel implements Closeable {
 
@@ -26,8 +28,9 @@ final class UdpChannel implements Closeable {
 
     private final DatagramChannel channel;
     private final Selector selector;
+    private Gso gso; // null without segmentation offload; guarded by the sender's lock
 
-    private UdpChannel(DatagramChannel channel) throws IOException {
+    private UdpChannel(DatagramChannel channel, boolean offload) throws IOException {
         this.channel = channel;
         this.selector = Selector.open();
         try {
@@ -39,6 +42,20 @@ final class UdpChannel implements Closeable {
             selector.close();
             throw e;
         }
+        this.gso = offload ? offload(channel) : null;
+    }
+
+    private static Gso offload(DatagramChannel channel) {
+        try {
+            return Gso.of(channel);
+        } catch (LinkageError e) {
+            return null; // no JNA in this framework
+        }
+    }
+
+    /** Whether {@link #sendSegments} sends many datagrams in one call; if not, it sends them one by one. */
+    boolean offloads() {
+        return gso != null;
     }
 
     /** A server socket bound to {@code local}. */
@@ -46,7 +63,7 @@ final class UdpChannel implements Closeable {
         DatagramChannel channel = DatagramChannel.open(family(local));
         try {
             channel.bind(local);
-            return new UdpChannel(channel);
+            return new UdpChannel(channel, false);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -58,7 +75,7 @@ final class UdpChannel implements Closeable {
         DatagramChannel channel = DatagramChannel.open(family(remote));
         try {
             channel.connect(remote);
-            return new UdpChannel(channel);
+            return new UdpChannel(channel, true);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -104,6 +121,16 @@ final class UdpChannel implements Closeable {
      * drops the datagram and returns false, as a full network queue would.
      */
     boolean send(ByteBuffer from, InetSocketAddress to) throws IOException {
+        if (gso != null) {
+            int n = from.remaining();
+            if (!gso.prepare(n, n)) {
+                throw new IOException("cannot clear the UDP segment size of the socket");
+            }
+        }
+        return sendOne(from, to);
+    }
+
+    private boolean sendOne(ByteBuffer from, InetSocketAddress to) throws IOException {
         long deadline = 0;
         while (true) {
             int n = to == null ? channel.write(from) : channel.send(from, to);
@@ -118,6 +145,38 @@ final class UdpChannel implements Closeable {
             }
             LockSupport.parkNanos(20_000);
         }
+    }
+
+    /**
+     * Sends the records in {@code from} (position to limit), each {@code segment} bytes long but the
+     * last, which may be shorter, as one datagram each to {@code to} (or on the connected socket), in
+     * one system call when the kernel offers segmentation offload. Returns false when the socket
+     * buffer stayed full (see {@link #send}): the records were dropped. One sending thread at a time.
+     */
+    boolean sendSegments(ByteBuffer from, int segment, InetSocketAddress to) throws IOException {
+        int total = from.remaining();
+        if (gso != null && gso.prepare(segment, total)) {
+            int start = from.position();
+            try {
+                return sendOne(from, to);
+            } catch (PortUnreachableException e) {
+                throw e;
+            } catch (IOException e) {
+                gso.disable();
+                gso = null;
+                DtlsTransport.LOG.log(System.Logger.Level.INFO, "UDP segmentation offload failed (" + e.getMessage()
+                        + "); one datagram per record from now on");
+                from.position(start);
+            }
+        }
+        int end = from.limit();
+        boolean all = true;
+        for (int at = from.position(); at < end; at += segment) {
+            from.limit(Math.min(at + segment, end)).position(at);
+            all &= send(from, to);
+        }
+        from.limit(end).position(end);
+        return all;
     }
 
     /** Makes a waiting {@link #receive} or {@link #read} return now. Any thread. */

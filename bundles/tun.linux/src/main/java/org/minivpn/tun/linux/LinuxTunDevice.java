@@ -209,6 +209,9 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
                 return -1;
             }
             long n = readNow();
+            if (n < 0 && timeoutMillis == 0) {
+                return -1;
+            }
             if (n < 0) {
                 // Nothing waiting: sleep in poll, on the device and on the close signal.
                 int ready = LibC.poll(pollFds, 2, timeoutMillis);
