@@ -67,6 +67,7 @@ final class DtlsClientSession implements Session {
         this.sendBuf = new byte[maxPacketSize + record.overhead()];
         this.sendBuffer = ByteBuffer.wrap(sendBuf);
         this.batch = udp.offloads() ? new byte[Gso.MAX_BYTES] : null;
+        udp.mergeReceived(); // after the handshake, whose reads expect one datagram at a time
         this.batchBuffer = batch == null ? null : ByteBuffer.wrap(batch);
         this.receiver = new Thread(this::run, "dtls-client-rx-" + server.getHostString() + ":" + server.getPort());
         this.receiver.setDaemon(true);
@@ -364,7 +365,13 @@ final class DtlsClientSession implements Session {
             int n = record.open(rx, off, len - off, plain, 0);
             if (n < 0) {
                 drops.count(n);
-                return null;
+                // Datagrams the kernel merged: the next record may well be good.
+                int skip = RecordLayer.declaredLength(rx, off, len - off, record.readCidLength());
+                if (skip <= 0) {
+                    return null;
+                }
+                off += skip;
+                continue;
             }
             off += record.lastLength();
             switch (record.lastType()) {

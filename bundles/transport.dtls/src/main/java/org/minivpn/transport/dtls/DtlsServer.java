@@ -85,6 +85,7 @@ final class DtlsServer implements TransportServer {
     /** Binds {@code bind} and starts the receive thread. */
     static DtlsServer start(DtlsTransport owner, InetSocketAddress bind, SessionHandler handler) throws IOException {
         UdpChannel udp = UdpChannel.bind(bind);
+        udp.mergeReceived(); // every read is taken record by record, handshakes included
         try {
             DtlsServer server = new DtlsServer(owner, udp, handler);
             server.receiver.start();
@@ -228,9 +229,24 @@ final class DtlsServer implements TransportServer {
     }
 
     private void queue(ServerHandshake handshake, int len) {
-        if (len > ClientHandshakeChannel.MAX_DATAGRAM) {
-            drops.oversized++;
-        } else if (!handshake.offer(rx, 0, len)) {
+        if (len <= ClientHandshakeChannel.MAX_DATAGRAM) {
+            offer(handshake, 0, len);
+            return;
+        }
+        // Datagrams the kernel merged (UDP_GRO): the handshake gets their records one by one.
+        for (int off = 0; off < len; ) {
+            int n = RecordLayer.declaredLength(rx, off, len - off, Peers.CID_LENGTH);
+            if (n <= 0 || n > ClientHandshakeChannel.MAX_DATAGRAM) {
+                drops.oversized++;
+                return;
+            }
+            offer(handshake, off, n);
+            off += n;
+        }
+    }
+
+    private void offer(ServerHandshake handshake, int off, int len) {
+        if (!handshake.offer(rx, off, len)) {
             drops.busy++;
         }
     }

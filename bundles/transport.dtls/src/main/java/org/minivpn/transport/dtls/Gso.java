@@ -31,6 +31,7 @@ final class Gso {
     private static final Logger LOG = DtlsTransport.LOG;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
+    private static final int UDP_GRO = 104;
     private static final Method FD_VAL = lookup();
 
     private final int fd;
@@ -70,6 +71,24 @@ final class Gso {
         }
         current = size;
         return true;
+    }
+
+    /**
+     * Lets the kernel hand over runs of datagrams from one sender as one (UDP generic receive
+     * offload): the receiver then finds several records in what it reads. Returns false when this
+     * JVM or kernel cannot.
+     */
+    static boolean mergeReceived(DatagramChannel channel) {
+        if (FD_VAL == null) {
+            return false;
+        }
+        try {
+            Memory one = new Memory(4);
+            one.setInt(0, 1);
+            return LibC.setsockopt((Integer) FD_VAL.invoke(channel), SOL_UDP, UDP_GRO, one, 4) == 0;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Leaves the socket without a segment size, as it was before; false when the kernel refused. */

@@ -238,6 +238,11 @@ final class RecordLayer {
         return lastNewest;
     }
 
+    /** The length of the connection ID the peer's records carry; 0 without. */
+    int readCidLength() {
+        return readCid.length;
+    }
+
     /** Whether the peer's records carry our connection ID, so they can come from any address. */
     boolean peerUsesConnectionId() {
         return readCid.length > 0;
@@ -313,6 +318,20 @@ final class RecordLayer {
     static void putShort(byte[] b, int off, int v) {
         b[off] = (byte) (v >>> 8);
         b[off + 1] = (byte) v;
+    }
+
+    /**
+     * The length of the record at {@code b[off]} as its header declares it (a connection ID of
+     * {@code cidLength} bytes in a {@link #TLS12_CID} record), or -1 when it does not fit in
+     * {@code len} bytes: to step over a record that could not be opened.
+     */
+    static int declaredLength(byte[] b, int off, int len, int cidLength) {
+        int header = HEADER + ((b[off] & 0xFF) == TLS12_CID ? cidLength : 0);
+        if (len < header) {
+            return -1;
+        }
+        int total = header + getShort(b, off + header - 2);
+        return total <= len ? total : -1;
     }
 
     static int getShort(byte[] b, int off) {

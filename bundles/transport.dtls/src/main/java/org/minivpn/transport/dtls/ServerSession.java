@@ -143,7 +143,13 @@ final class ServerSession implements Session {
             int n = record.open(buf, off, end - off, plain, 0);
             if (n < 0) {
                 server.drops.count(n);
-                return;
+                // Datagrams the kernel merged: the next record may well be good.
+                int skip = RecordLayer.declaredLength(buf, off, end - off, Peers.CID_LENGTH);
+                if (skip <= 0) {
+                    return;
+                }
+                off += skip;
+                continue;
             }
             off += record.lastLength();
             dispatch(from, plain, n);

@@ -53,6 +53,18 @@ final class UdpChannel implements Closeable {
         }
     }
 
+    /**
+     * Lets the kernel merge runs of datagrams from one sender into one read (UDP_GRO), when it can;
+     * the reader must then take each read as a sequence of records. Returns whether it will.
+     */
+    boolean mergeReceived() {
+        try {
+            return Gso.mergeReceived(channel);
+        } catch (LinkageError e) {
+            return false; // no JNA in this framework
+        }
+    }
+
     /** Whether {@link #sendSegments} sends many datagrams in one call; if not, it sends them one by one. */
     boolean offloads() {
         return gso != null;
