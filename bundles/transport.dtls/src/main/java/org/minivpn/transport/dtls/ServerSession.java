@@ -50,6 +50,26 @@ final class ServerSession implements Session {
 
     @Override
     public void send(byte[] buf, int off, int len) throws IOException {
+        send(buf, off, len, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With UDP segmentation offload, up to 64 records of the same length go out in one system
+     * call (through the server's batch, one session at a time); without it, this sends at once.
+     */
+    @Override
+    public void sendMore(byte[] buf, int off, int len) throws IOException {
+        send(buf, off, len, true);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        server.flush(this);
+    }
+
+    private void send(byte[] buf, int off, int len, boolean more) throws IOException {
         if (len > maxPacketSize) {
             throw new IOException("a packet of " + len + " bytes is larger than this session's maximum of "
                     + maxPacketSize + " (max.packet.size in configs/" + DtlsTransport.PID + ".cfg)");
@@ -57,6 +77,10 @@ final class ServerSession implements Session {
         synchronized (writeLock) {
             if (!open) {
                 throw new ClosedChannelException();
+            }
+            if (server.batches()) {
+                server.hold(this, record, buf, off, len, more);
+                return;
             }
             int n = record.seal(RecordLayer.APPLICATION_DATA, buf, off, len, sendBuf, 0);
             sendBuffer.clear().limit(n);
@@ -117,6 +141,7 @@ final class ServerSession implements Session {
             }
             open = false;
             try {
+                server.flush(this);
                 byte[] body = {(byte) level, (byte) alert};
                 int n = record.seal(RecordLayer.ALERT, body, 0, 2, sendBuf, 0);
                 sendBuffer.clear().limit(n);

@@ -16,8 +16,8 @@ import java.util.function.Consumer;
 /**
  * A UDP socket whose every wait is bounded: a non-blocking channel with its own selector, which
  * another thread can {@link #wakeup()}. Receiving is for one thread at a time; sending is safe from
- * any number of threads on a bound socket, one at a time on a connected one (which may use UDP
- * segmentation offload, see {@link Gso}). In steady state nothing here allocates.
+ * any number of threads, but {@link #sendSegments} (UDP segmentation offload, see {@link Gso}) from
+ * one at a time. In steady state nothing here allocates.
  */
 final class UdpChannel implements Closeable {
 
@@ -28,9 +28,9 @@ final class UdpChannel implements Closeable {
 
     private final DatagramChannel channel;
     private final Selector selector;
-    private Gso gso; // null without segmentation offload; guarded by the sender's lock
+    private Gso.Sender gso; // null without segmentation offload; guarded by the batch sender's lock
 
-    private UdpChannel(DatagramChannel channel, boolean offload) throws IOException {
+    private UdpChannel(DatagramChannel channel, boolean ipv6) throws IOException {
         this.channel = channel;
         this.selector = Selector.open();
         try {
@@ -42,12 +42,12 @@ final class UdpChannel implements Closeable {
             selector.close();
             throw e;
         }
-        this.gso = offload ? offload(channel) : null;
+        this.gso = offload(channel, ipv6);
     }
 
-    private static Gso offload(DatagramChannel channel) {
+    private static Gso.Sender offload(DatagramChannel channel, boolean ipv6) {
         try {
-            return Gso.of(channel);
+            return Gso.Sender.of(channel, ipv6);
         } catch (LinkageError e) {
             return null; // no JNA in this framework
         }
@@ -75,7 +75,7 @@ final class UdpChannel implements Closeable {
         DatagramChannel channel = DatagramChannel.open(family(local));
         try {
             channel.bind(local);
-            return new UdpChannel(channel, false);
+            return new UdpChannel(channel, family(local) == StandardProtocolFamily.INET6);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -87,7 +87,7 @@ final class UdpChannel implements Closeable {
         DatagramChannel channel = DatagramChannel.open(family(remote));
         try {
             channel.connect(remote);
-            return new UdpChannel(channel, true);
+            return new UdpChannel(channel, family(remote) == StandardProtocolFamily.INET6);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -133,16 +133,6 @@ final class UdpChannel implements Closeable {
      * drops the datagram and returns false, as a full network queue would.
      */
     boolean send(ByteBuffer from, InetSocketAddress to) throws IOException {
-        if (gso != null) {
-            int n = from.remaining();
-            if (!gso.prepare(n, n)) {
-                throw new IOException("cannot clear the UDP segment size of the socket");
-            }
-        }
-        return sendOne(from, to);
-    }
-
-    private boolean sendOne(ByteBuffer from, InetSocketAddress to) throws IOException {
         long deadline = 0;
         while (true) {
             int n = to == null ? channel.write(from) : channel.send(from, to);
@@ -160,25 +150,38 @@ final class UdpChannel implements Closeable {
     }
 
     /**
-     * Sends the records in {@code from} (position to limit), each {@code segment} bytes long but the
-     * last, which may be shorter, as one datagram each to {@code to} (or on the connected socket), in
-     * one system call when the kernel offers segmentation offload. Returns false when the socket
-     * buffer stayed full (see {@link #send}): the records were dropped. One sending thread at a time.
+     * Sends the records in {@code from} (a heap buffer, position to limit), each {@code segment}
+     * bytes long but the last, which may be shorter, as one datagram each to {@code to} (or on the
+     * connected socket), in one system call when the kernel offers segmentation offload. Like
+     * {@link #send}, waits at most 2 ms for room and returns false when the records were dropped.
+     * Callers serialise their calls of this method.
      */
     boolean sendSegments(ByteBuffer from, int segment, InetSocketAddress to) throws IOException {
-        int total = from.remaining();
-        if (gso != null && gso.prepare(segment, total)) {
-            int start = from.position();
-            try {
-                return sendOne(from, to);
-            } catch (PortUnreachableException e) {
-                throw e;
-            } catch (IOException e) {
-                gso.disable();
-                gso = null;
-                DtlsTransport.LOG.log(System.Logger.Level.INFO, "UDP segmentation offload failed (" + e.getMessage()
-                        + "); one datagram per record from now on");
-                from.position(start);
+        Gso.Sender sender = gso;
+        if (sender != null) {
+            long deadline = 0;
+            while (true) {
+                int r = sender.send(from.array(), from.arrayOffset() + from.position(), from.remaining(), segment, to);
+                if (r > 0) {
+                    from.position(from.limit());
+                    return true;
+                }
+                if (r == -Gso.Sender.ECONNREFUSED) {
+                    throw new PortUnreachableException("the peer's port is closed");
+                }
+                if (r < 0) {
+                    gso = null;
+                    DtlsTransport.LOG.log(System.Logger.Level.INFO, "UDP segmentation offload failed (errno " + -r
+                            + "); one datagram per record from now on");
+                    break;
+                }
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + SEND_PATIENCE_NANOS;
+                } else if (now - deadline > 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(20_000);
             }
         }
         int end = from.limit();

@@ -86,47 +86,56 @@ class HandshakeTest {
     }
 
     @Test
-    void recordsHeldBySendMoreArriveWholeAndInOrder() throws Exception {
+    void recordsHeldBySendMoreArriveWholeAndInOrderBothWays() throws Exception {
         TestPki pki = new TestPki(pkiDir, "Test CA");
         pki.issue("server", TestPki.Usage.SERVER, false, "localhost", "127.0.0.1");
         pki.issue("alice", TestPki.Usage.CLIENT, false);
         serverSide = Backends.transport(pki.settings("server"), Backends.jca());
         clientSide = Backends.transport(pki.settings("alice"), Backends.jca());
         Inbox serverInbox = Inbox.collecting();
+        Inbox clientInbox = Inbox.collecting();
         try (TransportServer server = serverSide.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverInbox)) {
-            Session client = clientSide.connect(server.localAddress(), "localhost", Inbox.collecting(), WAIT);
+            Session client = clientSide.connect(server.localAddress(), "localhost", clientInbox, WAIT);
+            Session atServer = serverInbox.openedSession(WAIT);
             assertTrue(((DtlsClientSession) client).offloads(), "UDP segmentation offload is off: it needs Linux 4.18"
                     + " or later, JNA, and --add-exports java.base/sun.nio.ch=ALL-UNNAMED (the surefire argLine)");
-            // Runs of equal sizes, a shorter one closing a run, a longer one starting the next, more
-            // than one batch holds; then a plain send and a flush push out what is held.
-            int[] sizes = new int[150];
-            for (int i = 0; i < sizes.length; i++) {
-                sizes[i] = i % 23 == 22 ? 700 : i < 100 ? 1400 : 1000 + i;
-            }
-            for (int round = 0; round < 2; round++) {
-                for (int i = 0; i < sizes.length; i++) {
-                    byte[] p = new byte[sizes[i]];
-                    p[0] = (byte) round;
-                    p[1] = (byte) i;
-                    p[p.length - 1] = (byte) (i * 7);
-                    if (i == sizes.length - 1 && round == 0) {
-                        client.send(p, 0, p.length);
-                    } else {
-                        client.sendMore(p, 0, p.length);
-                    }
-                }
-                if (round == 1) {
-                    client.flush();
-                }
-                for (int i = 0; i < sizes.length; i++) {
-                    byte[] got = serverInbox.next(WAIT);
-                    assertEquals(sizes[i], got.length, "length of packet " + i + " of round " + round);
-                    assertEquals(round, got[0]);
-                    assertEquals((byte) i, got[1], "order");
-                    assertEquals((byte) (i * 7), got[got.length - 1]);
-                }
-            }
+            sendInBatches(client, serverInbox);
+            sendInBatches(atServer, clientInbox);
             client.close();
+        }
+    }
+
+    /**
+     * Runs of equal sizes, a shorter one closing a run, a longer one starting the next, more than one
+     * batch holds; then a plain send, or a flush, pushes out what is held. All must arrive in order.
+     */
+    private static void sendInBatches(Session from, Inbox to) throws Exception {
+        int[] sizes = new int[150];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = i % 23 == 22 ? 700 : i < 100 ? 1400 : 1000 + i;
+        }
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < sizes.length; i++) {
+                byte[] p = new byte[sizes[i]];
+                p[0] = (byte) round;
+                p[1] = (byte) i;
+                p[p.length - 1] = (byte) (i * 7);
+                if (i == sizes.length - 1 && round == 0) {
+                    from.send(p, 0, p.length);
+                } else {
+                    from.sendMore(p, 0, p.length);
+                }
+            }
+            if (round == 1) {
+                from.flush();
+            }
+            for (int i = 0; i < sizes.length; i++) {
+                byte[] got = to.next(WAIT);
+                assertEquals(sizes[i], got.length, "length of packet " + i + " of round " + round);
+                assertEquals(round, got[0]);
+                assertEquals((byte) i, got[1], "order");
+                assertEquals((byte) (i * 7), got[got.length - 1]);
+            }
         }
     }
 
