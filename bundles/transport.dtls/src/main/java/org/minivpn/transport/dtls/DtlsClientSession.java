@@ -52,7 +52,7 @@ final class DtlsClientSession implements Session {
     private volatile boolean open = true;
     private volatile String closeReason;
     private volatile Object attachment;
-    private int undrained; // receive thread only: packets delivered since the handler was last told drained
+    private final Drains drains; // receive thread only
 
     private DtlsClientSession(DtlsTransport owner, UdpChannel udp, InetSocketAddress server, SessionHandler handler,
             SessionKeys keys, RecordLayer record, String backend, int maxPacketSize) {
@@ -60,6 +60,7 @@ final class DtlsClientSession implements Session {
         this.udp = udp;
         this.server = server;
         this.handler = handler;
+        this.drains = new Drains(handler, drops);
         this.keys = keys;
         this.record = record;
         this.backend = backend;
@@ -314,7 +315,7 @@ final class DtlsClientSession implements Session {
                 try {
                     n = udp.read(rxBuffer, 0);
                     if (n <= 0) {
-                        drained();
+                        drains.drained();
                         n = udp.read(rxBuffer, 250);
                     }
                 } catch (PortUnreachableException e) {
@@ -344,20 +345,6 @@ final class DtlsClientSession implements Session {
         }
     }
 
-    /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */
-    private void drained() {
-        if (undrained == 0) {
-            return;
-        }
-        undrained = 0;
-        try {
-            handler.drained();
-        } catch (RuntimeException e) {
-            drops.handlerErrors++;
-            LOG.log(Level.DEBUG, "the session handler failed to flush", e);
-        }
-    }
-
     /** The records of one datagram; returns why the session ended, or null. */
     private String receive(byte[] rx, int len, byte[] plain) {
         int off = 0;
@@ -383,9 +370,7 @@ final class DtlsClientSession implements Session {
                             drops.handlerErrors++;
                             LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
                         }
-                        if (++undrained >= DtlsServer.DRAIN_EVERY) {
-                            drained();
-                        }
+                        drains.delivered();
                     }
                 }
                 case RecordLayer.ALERT -> {

@@ -51,11 +51,8 @@ final class DtlsServer implements TransportServer {
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private volatile boolean closing;
 
-    /** Packets delivered between two {@link SessionHandler#drained()} calls at most. */
-    static final int DRAIN_EVERY = 64;
-
     // receive thread only
-    private int undrained; // packets delivered since the handler was last told drained
+    private final Drains drains;
     private final Peers peers = new Peers();
     private final Cookies cookies;
     private final byte[] rx = new byte[65536];
@@ -78,6 +75,7 @@ final class DtlsServer implements TransportServer {
         this.owner = owner;
         this.udp = udp;
         this.handler = handler;
+        this.drains = new Drains(handler, drops);
         this.batch = udp.offloads() ? new byte[Gso.MAX_BYTES] : null;
         this.batchBuffer = batch == null ? null : ByteBuffer.wrap(batch);
         this.local = udp.localAddress();
@@ -172,7 +170,7 @@ final class DtlsServer implements TransportServer {
                 rxBuffer.clear();
                 InetSocketAddress from = udp.receive(rxBuffer, 0);
                 if (from == null) {
-                    drained();
+                    drains.drained();
                     from = udp.receive(rxBuffer, 100);
                 }
                 if (from != null) {
@@ -436,24 +434,9 @@ final class DtlsServer implements TransportServer {
             drops.handlerErrors++;
             LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
         }
-        if (++undrained >= DRAIN_EVERY) {
-            drained();
-        }
+        drains.delivered();
     }
 
-    /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */
-    private void drained() {
-        if (undrained == 0) {
-            return;
-        }
-        undrained = 0;
-        try {
-            handler.drained();
-        } catch (RuntimeException e) {
-            drops.handlerErrors++;
-            LOG.log(Level.DEBUG, "the session handler failed to flush", e);
-        }
-    }
 
     /** Tells the client (unless it was told), drops the session and tells the handler, once. Receive thread. */
     void remove(ServerSession session, String reason) {

@@ -139,14 +139,27 @@ final class UdpChannel implements Closeable {
             if (n > 0) {
                 return true;
             }
-            long now = System.nanoTime();
+            deadline = pause(deadline);
             if (deadline == 0) {
-                deadline = now + SEND_PATIENCE_NANOS;
-            } else if (now - deadline > 0) {
                 return false;
             }
-            LockSupport.parkNanos(20_000);
         }
+    }
+
+    /**
+     * Waits a moment for room in the socket buffer, at most {@value #SEND_PATIENCE_NANOS} ns after
+     * the first call of a send (deadline 0). Returns the deadline to pass next time, or 0 when it
+     * passed and the send gives up.
+     */
+    private static long pause(long deadline) {
+        long now = System.nanoTime();
+        if (deadline == 0) {
+            deadline = (now + SEND_PATIENCE_NANOS) | 1;
+        } else if (now - deadline > 0) {
+            return 0;
+        }
+        LockSupport.parkNanos(20_000);
+        return deadline;
     }
 
     /**
@@ -175,13 +188,10 @@ final class UdpChannel implements Closeable {
                             + "); one datagram per record from now on");
                     break;
                 }
-                long now = System.nanoTime();
+                deadline = pause(deadline);
                 if (deadline == 0) {
-                    deadline = now + SEND_PATIENCE_NANOS;
-                } else if (now - deadline > 0) {
                     return false;
                 }
-                LockSupport.parkNanos(20_000);
             }
         }
         int end = from.limit();
