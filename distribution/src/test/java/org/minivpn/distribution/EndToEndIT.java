@@ -5,28 +5,37 @@ import static org.junit.Assume.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
 /**
  * The end-to-end tests, as root, in network namespaces the scripts create and delete: launched
  * distributions, certificates from vpn:pki, DTLS, real TUN devices, routing and NAT, real traffic.
- * scripts/demo --check is the seed's evaluation; scripts/test-relay is one server with two clients.
+ * scripts/demo --check is the seed's evaluation; scripts/test-relay is one server with two clients;
+ * scripts/load is one server with a real client and the load generator's sessions.
  */
 public class EndToEndIT {
 
     @Test
     public void theDemoPassesItsChecks() throws Exception {
-        runScript("demo", "python3", "curl", "tcpdump");
+        runScript("demo", List.of("--check"), "python3", "curl", "tcpdump");
     }
 
     @Test
     public void twoClientsReachTheServerAndEachOtherOverIpv4AndIpv6AndIperf3Completes() throws Exception {
-        runScript("test-relay", "iperf3");
+        runScript("test-relay", List.of(), "iperf3");
     }
 
-    /** Runs scripts/NAME (with --check for the demo) as root; its output goes to target/it/NAME.log. */
-    private static void runScript(String name, String... tools) throws Exception {
+    /** A small run of the load test (the full one is 1,000 sessions), so that it keeps working. */
+    @Test
+    public void oneServerHoldsFiftyLoadGeneratorSessionsAndAClient() throws Exception {
+        runScript("load", List.of("--clients", "50"), "jcmd", "jstat");
+    }
+
+    /** Runs scripts/NAME with ARGS as root; its output goes to target/it/NAME.log. */
+    private static void runScript(String name, List<String> args, String... tools) throws Exception {
         assumeTrue("needs root: network namespaces and TUN devices", "root".equals(System.getProperty("user.name")));
         for (String tool : java.util.stream.Stream.concat(java.util.stream.Stream.of("ip", "nft", "ping"),
                 java.util.stream.Stream.of(tools)).toList()) {
@@ -35,9 +44,10 @@ public class EndToEndIT {
         Path repo = ApplianceOptions.dist().getParent().getParent().getParent();
         Path log = Path.of(System.getProperty("minivpn.test.dir", "target/it")).toAbsolutePath().resolve(name + ".log");
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = name.equals("demo")
-                ? new ProcessBuilder(repo.resolve("scripts/demo").toString(), "--check")
-                : new ProcessBuilder(repo.resolve("scripts/" + name).toString());
+        List<String> command = new ArrayList<>();
+        command.add(repo.resolve("scripts/" + name).toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
         Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
