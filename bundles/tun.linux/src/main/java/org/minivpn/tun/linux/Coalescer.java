@@ -30,13 +30,9 @@ final class Coalescer {
     /** The virtio header, then the held packet. */
     private final byte[] held = new byte[Offload.HEADER + MAX_PACKET];
     private int length; // of the held packet; 0 when none
-    private boolean v6;
-    private int ipLength;
-    private int headers;
-    private int gsoSize;
-    private int nextSequence;
-    private int segments;
-    private boolean complete; // nothing may follow: a short or PSH segment was merged
+    private int ipLength; // 20: IPv4, 40: IPv6
+    private int headers; // IP and TCP
+    private int gsoSize; // the first segment's payload
 
     /** Whether a packet is held. */
     boolean isHolding() {
@@ -55,13 +51,9 @@ final class Coalescer {
         }
         System.arraycopy(b, off, held, Offload.HEADER, len);
         length = len;
-        v6 = ip == 40;
         ipLength = ip;
         headers = ip + tcpHeaderLength(b, off + ip);
         gsoSize = len - headers;
-        nextSequence = get32(b, off + ip + 4) + gsoSize;
-        segments = 1;
-        complete = false;
         return true;
     }
 
@@ -70,26 +62,21 @@ final class Coalescer {
      * segment; returns false, changing nothing, if it is not.
      */
     boolean append(byte[] b, int off, int len) {
-        if (length == 0 || complete || len > headers + gsoSize || length + len - headers > MAX_PACKET
-                || candidate(b, off, len) != ipLength || !sameFlow(b, off, len)) {
+        int heldTcp = Offload.HEADER + ipLength;
+        int merged = length - headers; // payload bytes held
+        // Nothing follows a short segment or one with PSH.
+        if (length == 0 || merged % gsoSize != 0 || (held[heldTcp + 13] & PSH) != 0 || len > headers + gsoSize
+                || length + len - headers > MAX_PACKET || candidate(b, off, len) != ipLength || !sameFlow(b, off, len)) {
+            return false;
+        }
+        int tcp = off + ipLength;
+        if (get32(b, tcp + 4) != get32(held, heldTcp + 4) + merged || !Offload.tcpChecksumValid(b, off, len, ipLength)) {
             return false;
         }
         int payload = len - headers;
-        int tcp = off + ipLength;
-        if (get32(b, tcp + 4) != nextSequence || !Offload.tcpChecksumValid(b, off, len, ipLength)) {
-            return false;
-        }
         System.arraycopy(b, off + headers, held, Offload.HEADER + length, payload);
         length += payload;
-        nextSequence += payload;
-        segments++;
-        if ((b[tcp + 13] & PSH) != 0) {
-            held[Offload.HEADER + ipLength + 13] |= PSH;
-            complete = true;
-        }
-        if (payload < gsoSize) {
-            complete = true;
-        }
+        held[heldTcp + 13] |= (byte) (b[tcp + 13] & PSH);
         return true;
     }
 
@@ -103,7 +90,8 @@ final class Coalescer {
         for (int i = 0; i < Offload.HEADER; i++) {
             h[i] = 0;
         }
-        if (segments > 1) {
+        boolean v6 = ipLength == 40;
+        if (length - headers > gsoSize) {
             if (v6) {
                 put16(h, p + 4, length - 40);
             } else {
@@ -132,7 +120,7 @@ final class Coalescer {
 
     /** How many segments the held packet has merged. */
     int segments() {
-        return segments;
+        return (length - headers + gsoSize - 1) / gsoSize;
     }
 
     /**
@@ -169,7 +157,7 @@ final class Coalescer {
     private boolean sameFlow(byte[] b, int off, int len) {
         byte[] h = held;
         int p = Offload.HEADER;
-        if (v6) {
+        if (ipLength == 40) {
             // version and traffic class, hop limit, addresses
             if (b[off] != h[p] || (b[off + 1] & 0xF0) != (h[p + 1] & 0xF0) || b[off + 7] != h[p + 7]
                     || !equal(b, off + 8, h, p + 8, 32)) {
