@@ -23,8 +23,8 @@ public interface SessionHandler {
     /**
      * The receive thread delivered every packet that was waiting and is about to wait for more: a
      * handler that holds writes back to batch them (see {@link org.minivpn.api.tun.TunDevice#flush()})
-     * writes them out now. A transport calls it on each receive thread after any run of
-     * {@link #received} calls, before it waits, and at least every 64 packets while they keep coming.
+     * writes them out now. A transport calls it on each receive thread whenever it finds nothing
+     * waiting, before it waits; it may come when nothing was received since the last call.
      */
     default void drained() {
     }

@@ -41,18 +41,12 @@ final class DtlsClientSession implements Session {
     private final int maxPacketSize;
     private final Thread receiver;
     private final Object writeLock = new Object();
-    private final byte[] sendBuf;          // guarded by writeLock
+    private final byte[] sendBuf;          // guarded by writeLock: alerts
     private final ByteBuffer sendBuffer;   // guarded by writeLock
-    private final byte[] batch;            // guarded by writeLock: records held back by send, null without offload
-    private final ByteBuffer batchBuffer;  // guarded by writeLock
-    private int batchLength;               // guarded by writeLock
-    private int batchRecords;              // guarded by writeLock
-    private int batchSegment;              // guarded by writeLock: the length of the first record
-    private boolean batchShort;            // guarded by writeLock: a shorter record ended the batch
+    private final RecordBatch batch;       // guarded by writeLock: data records
     private volatile boolean open = true;
     private volatile String closeReason;
     private volatile Object attachment;
-    private final Drains drains; // receive thread only
 
     private DtlsClientSession(DtlsTransport owner, UdpChannel udp, InetSocketAddress server, SessionHandler handler,
             SessionKeys keys, RecordLayer record, String backend, int maxPacketSize) {
@@ -60,16 +54,13 @@ final class DtlsClientSession implements Session {
         this.udp = udp;
         this.server = server;
         this.handler = handler;
-        this.drains = new Drains(handler, drops);
         this.keys = keys;
         this.record = record;
         this.backend = backend;
         this.maxPacketSize = maxPacketSize;
         this.sendBuf = new byte[maxPacketSize + record.overhead()];
         this.sendBuffer = ByteBuffer.wrap(sendBuf);
-        this.batch = udp.offloads() ? new byte[Gso.MAX_BYTES] : null;
-        udp.mergeReceived(); // after the handshake, whose reads expect one datagram at a time
-        this.batchBuffer = batch == null ? null : ByteBuffer.wrap(batch);
+        this.batch = new RecordBatch(udp, drops);
         this.receiver = new Thread(this::run, "dtls-client-rx-" + server.getHostString() + ":" + server.getPort());
         this.receiver.setDaemon(true);
     }
@@ -134,8 +125,8 @@ final class DtlsClientSession implements Session {
     /**
      * {@inheritDoc}
      *
-     * <p>With UDP segmentation offload, up to 64 records of the same length go out in one system
-     * call; without it, this sends at once.
+     * <p>Records of equal length go out together, up to 64 in one system call with UDP segmentation
+     * offload.
      */
     @Override
     public void sendMore(byte[] buf, int off, int len) throws IOException {
@@ -151,76 +142,22 @@ final class DtlsClientSession implements Session {
             if (!open) {
                 throw new ClosedChannelException();
             }
-            if (batch != null) {
-                hold(buf, off, len);
-                if (!more) {
-                    sendBatch();
-                }
-                return;
-            }
-            int n = record.seal(RecordLayer.APPLICATION_DATA, buf, off, len, sendBuf, 0);
-            sendBuffer.clear().limit(n);
-            try {
-                if (!udp.send(sendBuffer, null)) {
-                    drops.sendDropped.incrementAndGet();
-                }
-            } catch (PortUnreachableException e) {
-                drops.sendDropped.incrementAndGet(); // the server is away; the relay's keepalive will tell
+            batch.add(this, null, record, buf, off, len);
+            if (!more) {
+                batch.send();
             }
         }
     }
 
-    /**
-     * Seals the packet into the batch, which goes out as one send of equal-sized datagrams: first
-     * the batch is sent if this record cannot join it (longer than its records, after a shorter one,
-     * or no room). The caller holds writeLock.
-     */
-    private void hold(byte[] buf, int off, int len) throws IOException {
-        int size = len + record.overhead();
-        if (batchRecords > 0 && (size > batchSegment || batchShort || batchLength + size > batch.length
-                || batchRecords == Gso.MAX_SEGMENTS)) {
-            sendBatch();
-        }
-        int n = record.seal(RecordLayer.APPLICATION_DATA, buf, off, len, batch, batchLength);
-        if (batchRecords == 0) {
-            batchSegment = n;
-        } else if (n < batchSegment) {
-            batchShort = true;
-        }
-        batchLength += n;
-        batchRecords++;
-    }
-
-    /** Whether records go out in batches with UDP segmentation offload. */
+    /** Whether records go out in runs with UDP segmentation offload. */
     boolean offloads() {
-        return batch != null;
+        return udp.offloads();
     }
 
     @Override
     public void flush() throws IOException {
-        if (batch == null) {
-            return;
-        }
         synchronized (writeLock) {
-            if (batchRecords > 0) {
-                sendBatch();
-            }
-        }
-    }
-
-    /** The caller holds writeLock. */
-    private void sendBatch() throws IOException {
-        int records = batchRecords;
-        batchBuffer.clear().limit(batchLength);
-        batchLength = 0;
-        batchRecords = 0;
-        batchShort = false;
-        try {
-            if (!udp.sendSegments(batchBuffer, batchSegment, null)) {
-                drops.sendDropped.addAndGet(records);
-            }
-        } catch (PortUnreachableException e) {
-            drops.sendDropped.addAndGet(records); // the server is away; the relay's keepalive will tell
+            batch.send();
         }
     }
 
@@ -273,9 +210,7 @@ final class DtlsClientSession implements Session {
             open = false;
             closeReason = reason;
             try {
-                if (batch != null && batchRecords > 0) {
-                    sendBatch();
-                }
+                batch.send();
                 byte[] body = {(byte) level, (byte) alert};
                 int n = record.seal(RecordLayer.ALERT, body, 0, 2, sendBuf, 0);
                 sendBuffer.clear().limit(n);
@@ -315,7 +250,7 @@ final class DtlsClientSession implements Session {
                 try {
                     n = udp.read(rxBuffer, 0);
                     if (n <= 0) {
-                        drains.drained();
+                        Drains.tell(handler, drops);
                         n = udp.read(rxBuffer, 250);
                     }
                 } catch (PortUnreachableException e) {
@@ -370,7 +305,6 @@ final class DtlsClientSession implements Session {
                             drops.handlerErrors++;
                             LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
                         }
-                        drains.delivered();
                     }
                 }
                 case RecordLayer.ALERT -> {

@@ -52,7 +52,6 @@ final class DtlsServer implements TransportServer {
     private volatile boolean closing;
 
     // receive thread only
-    private final Drains drains;
     private final Peers peers = new Peers();
     private final Cookies cookies;
     private final byte[] rx = new byte[65536];
@@ -60,24 +59,13 @@ final class DtlsServer implements TransportServer {
     private final byte[] plain = new byte[DtlsSettings.MAX_RECORD_PLAINTEXT + 2048];
     private long lastCredentialWarning;
 
-    // Records that sessions' sendMore held back, all for one session: see hold. Guarded by batchLock.
-    private final Object batchLock = new Object();
-    private final byte[] batch; // null without UDP segmentation offload
-    private final ByteBuffer batchBuffer;
-    private ServerSession batchOwner;
-    private InetSocketAddress batchTo;
-    private int batchLength;
-    private int batchRecords;
-    private int batchSegment;
-    private boolean batchShort;
+    private final RecordBatch batch; // data records of one session at a time; guarded by itself
 
     private DtlsServer(DtlsTransport owner, UdpChannel udp, SessionHandler handler) throws IOException {
         this.owner = owner;
         this.udp = udp;
         this.handler = handler;
-        this.drains = new Drains(handler, drops);
-        this.batch = udp.offloads() ? new byte[Gso.MAX_BYTES] : null;
-        this.batchBuffer = batch == null ? null : ByteBuffer.wrap(batch);
+        this.batch = new RecordBatch(udp, drops);
         this.local = udp.localAddress();
         this.cookies = new Cookies(this, owner.cryptoState());
         int threads = owner.settings().handshakeThreads();
@@ -170,7 +158,7 @@ final class DtlsServer implements TransportServer {
                 rxBuffer.clear();
                 InetSocketAddress from = udp.receive(rxBuffer, 0);
                 if (from == null) {
-                    drains.drained();
+                    Drains.tell(handler, drops);
                     from = udp.receive(rxBuffer, 100);
                 }
                 if (from != null) {
@@ -340,64 +328,23 @@ final class DtlsServer implements TransportServer {
         }
     }
 
-    /** Whether sessions hand their records to {@link #hold} to have them sent in batches. */
-    boolean batches() {
-        return batch != null;
-    }
-
     /**
-     * Seals a record of {@code session} into the batch, which goes out as one send of equal-sized
-     * datagrams to one client: first the batch is sent if the record cannot join it (another
-     * session's, longer than its records, after a shorter one, no room); then, unless {@code more},
-     * the batch with this record. The caller holds the session's write lock.
+     * Seals a data record of {@code session} into the server's batch, which holds one session's
+     * records at a time, and unless {@code more} sends it. The caller holds the session's write lock.
      */
-    void hold(ServerSession session, RecordLayer record, byte[] buf, int off, int len, boolean more) throws IOException {
-        synchronized (batchLock) {
-            int size = len + record.overhead();
-            if (batchRecords > 0 && (batchOwner != session || size > batchSegment || batchShort
-                    || batchLength + size > batch.length || batchRecords == Gso.MAX_SEGMENTS)) {
-                sendBatch();
-            }
-            int n = record.seal(RecordLayer.APPLICATION_DATA, buf, off, len, batch, batchLength);
-            if (batchRecords == 0) {
-                batchOwner = session;
-                batchTo = session.remoteAddress();
-                batchSegment = n;
-            } else if (n < batchSegment) {
-                batchShort = true;
-            }
-            batchLength += n;
-            batchRecords++;
+    void send(ServerSession session, RecordLayer record, byte[] buf, int off, int len, boolean more) throws IOException {
+        synchronized (batch) {
+            batch.add(session, session.remoteAddress(), record, buf, off, len);
             if (!more) {
-                sendBatch();
+                batch.send();
             }
         }
     }
 
     /** Sends the records of {@code session} that wait in the batch, if any. */
     void flush(ServerSession session) throws IOException {
-        if (batch == null) {
-            return;
-        }
-        synchronized (batchLock) {
-            if (batchRecords > 0 && batchOwner == session) {
-                sendBatch();
-            }
-        }
-    }
-
-    /** The caller holds batchLock. */
-    private void sendBatch() throws IOException {
-        int records = batchRecords;
-        InetSocketAddress to = batchTo;
-        batchBuffer.clear().limit(batchLength);
-        batchLength = 0;
-        batchRecords = 0;
-        batchShort = false;
-        batchOwner = null;
-        batchTo = null;
-        if (!udp.sendSegments(batchBuffer, batchSegment, to)) {
-            drops.sendDropped.addAndGet(records);
+        synchronized (batch) {
+            batch.send(session);
         }
     }
 
@@ -434,7 +381,6 @@ final class DtlsServer implements TransportServer {
             drops.handlerErrors++;
             LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
         }
-        drains.delivered();
     }
 
 

@@ -23,7 +23,7 @@ final class ServerSession implements Session {
     private final RecordLayer record;
     private final int maxPacketSize;
     private final Object writeLock = new Object();
-    private final byte[] sendBuf;          // guarded by writeLock
+    private final byte[] sendBuf;          // guarded by writeLock: alerts
     private final ByteBuffer sendBuffer;   // guarded by writeLock
     private volatile InetSocketAddress remote;
     private volatile boolean open = true;
@@ -56,8 +56,8 @@ final class ServerSession implements Session {
     /**
      * {@inheritDoc}
      *
-     * <p>With UDP segmentation offload, up to 64 records of the same length go out in one system
-     * call (through the server's batch, one session at a time); without it, this sends at once.
+     * <p>Records of equal length go out together, up to 64 in one system call with UDP segmentation
+     * offload (through the server's batch, one session at a time).
      */
     @Override
     public void sendMore(byte[] buf, int off, int len) throws IOException {
@@ -78,15 +78,7 @@ final class ServerSession implements Session {
             if (!open) {
                 throw new ClosedChannelException();
             }
-            if (server.batches()) {
-                server.hold(this, record, buf, off, len, more);
-                return;
-            }
-            int n = record.seal(RecordLayer.APPLICATION_DATA, buf, off, len, sendBuf, 0);
-            sendBuffer.clear().limit(n);
-            if (!server.send(sendBuffer, remote)) {
-                server.drops.sendDropped.incrementAndGet();
-            }
+            server.send(this, record, buf, off, len, more);
         }
     }
 

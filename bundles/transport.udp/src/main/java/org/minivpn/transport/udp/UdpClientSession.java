@@ -27,7 +27,6 @@ final class UdpClientSession implements Session {
     private volatile boolean open = true;
     private volatile String closeReason;
     private volatile Object attachment;
-    private int undrained; // receive thread only: packets delivered since the handler was last told drained
 
     private UdpClientSession(UdpSocket socket, InetSocketAddress server, SessionHandler handler, int maxPacketSize,
             Consumer<UdpClientSession> onClose) {
@@ -153,10 +152,6 @@ final class UdpClientSession implements Session {
 
     /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */
     private void drained() {
-        if (undrained == 0) {
-            return;
-        }
-        undrained = 0;
         try {
             handler.drained();
         } catch (RuntimeException e) {
@@ -188,9 +183,6 @@ final class UdpClientSession implements Session {
                         handler.received(this, rx, 1, len - 1);
                     } catch (RuntimeException e) {
                         UdpTransport.LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
-                    }
-                    if (++undrained >= UdpServer.DRAIN_EVERY) {
-                        drained();
                     }
                 } else if (len == 1 && rx[0] == Wire.BYE) {
                     reason = "the server closed the session";

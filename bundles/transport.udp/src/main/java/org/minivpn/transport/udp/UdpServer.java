@@ -24,9 +24,6 @@ import org.minivpn.api.transport.TransportServer;
 final class UdpServer implements TransportServer {
 
     final Counters drops = new Counters();
-    /** Packets delivered between two {@link SessionHandler#drained()} calls at most. */
-    static final int DRAIN_EVERY = 64;
-
     private final UdpSocket socket;
     private final InetSocketAddress local;
     private final SessionHandler handler;
@@ -43,7 +40,6 @@ final class UdpServer implements TransportServer {
     private final Map<InetSocketAddress, UdpServerSession> sessions = new HashMap<>();
     private final byte[] rx = new byte[Wire.MAX_DATAGRAM];
     private final ByteBuffer rxBuffer = ByteBuffer.wrap(rx);
-    private int undrained; // packets delivered since the handler was last told drained
 
     /** Drop counts; written by the receive thread only. */
     static final class Counters {
@@ -122,10 +118,6 @@ final class UdpServer implements TransportServer {
 
     /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */
     private void drained() {
-        if (undrained == 0) {
-            return;
-        }
-        undrained = 0;
         try {
             handler.drained();
         } catch (RuntimeException e) {
@@ -190,9 +182,6 @@ final class UdpServer implements TransportServer {
                         handler.received(session, rx, 1, len - 1);
                     } catch (RuntimeException e) {
                         drops.handlerErrors++;
-                    }
-                    if (++undrained >= DRAIN_EVERY) {
-                        drained();
                     }
                 }
             }
