@@ -1,5 +1,6 @@
-# Shared by the scripts that run MiniVPN appliances in network namespaces (demo, test-relay).
-# Source it, then: netns_setup NAME...; copy_appliance DIR; start_appliance NS HOME; ctl NS HOME CMD...
+# Shared by the scripts that run MiniVPN appliances in network namespaces (demo, test-relay, load, attack).
+# Source it, then: netns_setup NAME...; copy_appliance DIR; start_appliance NS HOME; ctl NS HOME CMD...;
+# mem PID for a process's memory after a full GC.
 # Everything it makes is undone on exit (namespaces deleted, processes stopped), also on failure.
 # Needs: $dist (the built distribution), $keep (1 to keep the work folder).
 
@@ -75,3 +76,15 @@ ctl() { local ns=$1 home=$2; shift 2; in_ns "$ns" "$home/bin/minivpn-ctl" --time
 
 # tunnel_address NS HOME: the client's IPv4 tunnel address from vpn:status.
 tunnel_address() { ctl "$1" "$2" vpn:status 2>/dev/null | awk '/^tunnel/ {sub("/.*", "", $2); print $2}'; }
+
+# mem PID: "RSS HEAP COMMITTED" in KiB after a full GC (jcmd GC.run): VmRSS, the used young and old
+# generations, and the heap the JVM has committed (RSS holds what of it was ever touched).
+mem() {
+    timeout 30 "${JAVA_HOME:+$JAVA_HOME/bin/}jcmd" "$1" GC.run >/dev/null 2>&1 || { echo "  jcmd could not reach process $1" >&2; echo "0 0 0"; return; }
+    local rss heap
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status")
+    heap=$(timeout 30 "${JAVA_HOME:+$JAVA_HOME/bin/}jstat" -gc "$1" | awk 'NR == 1 {for (i = 1; i <= NF; i++) col[$i] = i}
+        NR == 2 {printf "%.0f %.0f", $col["S0U"] + $col["S1U"] + $col["EU"] + $col["OU"],
+                 $col["S0C"] + $col["S1C"] + $col["EC"] + $col["OC"]}')
+    echo "${rss:-0} ${heap:-0 0}"
+}
