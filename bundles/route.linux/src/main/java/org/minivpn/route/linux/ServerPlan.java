@@ -40,7 +40,7 @@ final class ServerPlan {
         changes.add(new Change("nft table inet " + NftScripts.SERVER_TABLE + ": masquerades " + r.tunnelNetworks().stream().map(Addresses::text).toList()
                 + " out of " + egress + ", accepts forwarding for " + tun + ", " + clamp,
                 commands.argv("nft", "-f", "-"), NftScripts.server(tun, r.tunnelNetworks(), egress, r.mtu()),
-                commands.argv("nft", "delete", "table", "inet", NftScripts.SERVER_TABLE), false));
+                commands.argv("nft", "delete", "table", "inet", NftScripts.SERVER_TABLE), Change.Skip.NEVER));
         if (v4) {
             forwarding(IPV4_FORWARDING, commands, changes);
         }
@@ -61,6 +61,6 @@ final class ServerPlan {
         }
         changes.add(new Change("sysctl " + key + "=1 (was " + old + ")",
                 commands.argv("sysctl", "-q", "-w", key + "=1"), null,
-                commands.argv("sysctl", "-q", "-w", key + "=" + old), false));
+                commands.argv("sysctl", "-q", "-w", key + "=" + old), Change.Skip.NEVER));
     }
 }

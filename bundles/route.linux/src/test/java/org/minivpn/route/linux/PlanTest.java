@@ -34,10 +34,19 @@ class PlanTest {
     }
 
     @Test
-    void withoutIpv6TheFullTunnelLeavesIpv6Alone() {
+    void aFullTunnelTakesIpv6AlsoWhenTheTunnelCarriesNone() {
         ClientRoutes r = new ClientRoutes("tun0", SERVER, 1194, true, List.of(), false, false);
-        assertEquals(List.of("0.0.0.0/1", "128.0.0.0/1"),
+        assertEquals(List.of("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"),
                 ClientPlan.tunnelPrefixes(r).stream().map(Addresses::text).toList());
+    }
+
+    @Test
+    void theKernelsIpv6DisabledErrorsAreRecognised() {
+        assertTrue(new Commands.Result(List.of("ip"), 2, "Error: IPv6 is disabled on nexthop device.").ipv6Disabled());
+        assertTrue(new Commands.Result(List.of("ip"), 2, "RTNETLINK answers: Address family not supported by protocol")
+                .ipv6Disabled());
+        assertFalse(new Commands.Result(List.of("ip"), 2, "Error: Nexthop device is not up.").ipv6Disabled());
+        assertFalse(new Commands.Result(List.of("ip"), 0, "").ipv6Disabled());
     }
 
     @Test
