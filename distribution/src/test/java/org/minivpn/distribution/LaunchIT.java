@@ -51,6 +51,8 @@ public class LaunchIT {
 
             assertEquals("the control socket is for its owner only", "rw-------",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("run/minivpn.sock"))));
+            assertEquals("run/ is made for its owner only, whatever the umask", "rwx------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("run"))));
 
             Result second = Appliances.exec(home, "bin/minivpn", "--headless");
             assertEquals(second.err(), 1, second.status());
@@ -78,6 +80,19 @@ public class LaunchIT {
         Result usage = Appliances.exec(copy, "bin/minivpn", "--bogus");
         assertEquals(2, usage.status());
         assertTrue(usage.err(), usage.err().contains("unknown argument '--bogus'"));
+    }
+
+    @Test
+    public void aRunFolderOpenToOthersIsTightenedAndItsClassDataArchivesAreNotMapped() throws Exception {
+        Path copy = Appliances.copy("launch-private-run");
+        Path run = Files.createDirectories(copy.resolve("run"));
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxr-x")); // made under umask 002
+        Path planted = Files.writeString(run.resolve("cds-1.jsa"), "not a class data archive");
+        Result r = Appliances.exec(copy, "bin/minivpn", "--headless", "-c", "stop 0");
+        assertEquals(r.err(), 0, r.status());
+        assertTrue(r.err(), r.err().contains("was mode 775, open to other users; made it 0700"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
+        assertFalse("an archive another user could have written is deleted", Files.exists(planted));
     }
 
     @Test

@@ -67,9 +67,8 @@ final class ControlServer implements AutoCloseable {
     }
 
     private static ServerSocketChannel bind(Path socket) throws IOException {
-        Path dir = socket.getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        for (String warning : PrivateFolder.ensure(socket.getParent())) {
+            LOG.log(Level.WARNING, warning);
         }
         if (Files.exists(socket)) {
             if (answers(socket)) {

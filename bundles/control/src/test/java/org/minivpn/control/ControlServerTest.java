@@ -74,6 +74,17 @@ class ControlServerTest {
     }
 
     @Test
+    void aSocketFolderOpenToOthersIsTightenedBeforeTheSocketIsMade() throws IOException {
+        Path run = Files.createDirectory(dir.resolve("run"));
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxr-x")); // umask 002
+        Path socket = run.resolve("minivpn.sock");
+        try (ControlServer server = new ControlServer(processor, socket)) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
+            assertEquals(0, run(socket, "t:hello world").status);
+        }
+    }
+
+    @Test
     void streamsWhatTheCommandPrintsToTheRightStream() throws IOException {
         Path socket = dir.resolve("s.sock");
         try (ControlServer server = new ControlServer(processor, socket)) {

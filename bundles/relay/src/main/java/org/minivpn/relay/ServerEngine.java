@@ -98,7 +98,8 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
                 if (pool.pool6() != null) {
                     networks.add(pool.pool6());
                 }
-                routes = routing.routeServer(new ServerRoutes(tun.name(), networks, settings.egress(), settings.mtu()));
+                routes = routing.routeServer(new ServerRoutes(tun.name(), networks, settings.egress(), settings.mtu(),
+                        settings.clientToClient()));
             }
         } catch (IOException | RuntimeException e) {
             close();

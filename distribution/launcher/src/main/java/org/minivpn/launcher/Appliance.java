@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.minivpn.control.ControlClient;
+import org.minivpn.control.PrivateFolder;
 import org.minivpn.launcher.Main.LaunchException;
 import org.minivpn.launcher.Main.Options;
 import org.osgi.framework.Bundle;
@@ -128,8 +129,14 @@ final class Appliance {
         return m.appendTail(out).toString();
     }
 
+    /**
+     * Makes {@code run/} private (0700; see {@link PrivateFolder}) before anything is written there,
+     * then takes the lock that keeps a second process off this copy.
+     */
     private FileChannel lock() throws IOException, LaunchException {
-        Files.createDirectories(run);
+        for (String warning : PrivateFolder.ensure(run)) {
+            log.println("minivpn: warning: " + warning);
+        }
         Path file = run.resolve("minivpn.lock");
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ);

@@ -11,10 +11,12 @@ import org.minivpn.api.IpPrefix;
  * @param tunName the TUN interface the tunnel uses
  * @param server the server's underlay address; it keeps its route outside the tunnel
  * @param serverPort the server's UDP port (for the kill switch's exception)
- * @param fullTunnel true to send all traffic through the tunnel (0.0.0.0/1 and 128.0.0.0/1, and
- *     ::/1 and 8000::/1 with IPv6); false for split tunnel, only {@code routes}
+ * @param fullTunnel true to send all traffic through the tunnel: 0.0.0.0/1 and 128.0.0.0/1, and
+ *     ::/1 and 8000::/1 also when the tunnel carries no IPv6, so that no IPv6 leaves beside it (the
+ *     consumer drops that IPv6 and answers it with ICMPv6 unreachable, as wg-quick's {@code ::/0}
+ *     does); false for split tunnel, only {@code routes}
  * @param routes routes pushed by the server or configured, always through the tunnel
- * @param ipv6 true when the tunnel carries IPv6
+ * @param ipv6 true when the tunnel carries IPv6 (the client has a tunnel IPv6 address)
  * @param killSwitch true to drop all traffic that would leave other than through the tunnel or to
  *     the server, until the routes are closed
  */

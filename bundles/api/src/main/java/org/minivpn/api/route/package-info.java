@@ -3,7 +3,7 @@
  * a tunnel is up, and how every change is undone.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.minivpn.api.route;
 
 import org.osgi.annotation.bundle.Export;

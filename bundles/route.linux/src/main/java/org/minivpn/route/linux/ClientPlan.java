@@ -1,8 +1,12 @@
 package org.minivpn.route.linux;
 
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +20,13 @@ import org.minivpn.api.route.ClientRoutes;
  * server's own traffic outside the tunnel, then the routes through the tunnel. The original
  * default route is never touched: the two halves 0.0.0.0/1 and 128.0.0.0/1 are more specific, so
  * they win while they exist and the default route is back in charge as soon as they are gone.
+ *
+ * <p>A full tunnel takes IPv6 too (::/1 and 8000::/1), also when the server gave the client no
+ * IPv6 address: otherwise the client's IPv6 traffic would leave beside the tunnel, unseen, as with
+ * any VPN that routes only IPv4. wg-quick does the same with its {@code ::/0} route; the relay
+ * drops such packets and answers them with ICMPv6 unreachable, so applications fall back to IPv4
+ * at once. Where the TUN has IPv6 disabled they are unreachable routes instead; where the kernel
+ * has no IPv6 there is nothing to leak and they are skipped.
  */
 final class ClientPlan {
 
@@ -24,6 +35,8 @@ final class ClientPlan {
      * bundle added, never an equal one an administrator made.
      */
     static final String PROTO = "77";
+
+    private static final Logger LOG = System.getLogger(ClientPlan.class.getName());
 
     private static final List<IpPrefix> FULL_V4 = List.of(prefix("0.0.0.0", 1), prefix("128.0.0.0", 1));
     private static final List<IpPrefix> FULL_V6 = List.of(prefix("::", 1), prefix("8000::", 1));
@@ -49,25 +62,53 @@ final class ClientPlan {
                 changes.add(hostRoute(r.server(), path, commands));
             }
         }
+        Ipv6 ipv6 = tunnel.stream().anyMatch(FULL_V6::contains) ? ipv6(tun, commands) : Ipv6.ON;
         for (IpPrefix p : tunnel) {
-            boolean half = FULL_V4.contains(p) || FULL_V6.contains(p);
-            changes.add(route(p, tun, !half, commands));
+            if (!FULL_V6.contains(p)) {
+                changes.add(route(p, tun, FULL_V4.contains(p) ? Change.Skip.NEVER : Change.Skip.IF_PRESENT, commands));
+            } else if (ipv6 == Ipv6.ON) {
+                changes.add(route(p, tun, Change.Skip.IF_IPV6_DISABLED, commands));
+            } else if (ipv6 == Ipv6.OFF_ON_TUN) {
+                changes.add(unreachable(p, tun, commands));
+            } else {
+                LOG.log(Level.INFO, "IPv6 is not in this kernel, so no IPv6 can leave outside the tunnel;"
+                        + " not routing " + Addresses.text(p) + " into " + tun);
+            }
         }
         return changes;
     }
 
+    /** Whether the tunnel's device can carry IPv6, and the host IPv6 at all. */
+    private enum Ipv6 { ON, OFF_ON_TUN, NOT_IN_KERNEL }
+
     /**
-     * The prefixes routed into the tunnel: in full-tunnel mode the halves of the IPv4 (and, with
-     * IPv6, the IPv6) address space, then the pushed routes by their network address. A pushed
-     * default route becomes the two halves, so the real default route stays as it is.
+     * Reads {@code disable_ipv6} of the TUN device. Disabled on the device alone (e.g. by
+     * {@code net.ipv6.conf.default.disable_ipv6 = 1}, which new devices inherit) the underlay may
+     * still have IPv6, so the halves are still needed, only as unreachable routes.
+     */
+    private static Ipv6 ipv6(String tun, Commands commands) throws IOException {
+        // The '/' form, because a device name may hold a '.' that sysctl would read as a separator.
+        Commands.Result r = commands.run(commands.argv("sysctl", "-n", "net/ipv6/conf/" + tun + "/disable_ipv6"), null);
+        if (r.ok()) {
+            return r.output().strip().equals("0") ? Ipv6.ON : Ipv6.OFF_ON_TUN;
+        }
+        if (!Files.isDirectory(Path.of("/proc/sys/net/ipv6"))) {
+            return Ipv6.NOT_IN_KERNEL;
+        }
+        return Ipv6.ON; // the device is missing: adding its route fails and names the reason
+    }
+
+    /**
+     * The prefixes routed into the tunnel: in full-tunnel mode the halves of the IPv4 and of the
+     * IPv6 address space (IPv6 whether or not the tunnel carries it, see above), then the pushed
+     * routes by their network address. A pushed default route becomes the two halves, so the real
+     * default route stays as it is.
      */
     static List<IpPrefix> tunnelPrefixes(ClientRoutes r) {
         Set<IpPrefix> out = new LinkedHashSet<>();
         if (r.fullTunnel()) {
             out.addAll(FULL_V4);
-            if (r.ipv6()) {
-                out.addAll(FULL_V6);
-            }
+            out.addAll(FULL_V6);
         }
         for (IpPrefix p : r.routes()) {
             if (p.prefixLength() == 0) {
@@ -85,7 +126,7 @@ final class ClientPlan {
                 + (r.serverPort() > 0 ? " udp port " + r.serverPort() : "");
         return new Change(description, commands.argv("nft", "-f", "-"),
                 NftScripts.killSwitch(r.tunName(), r.server(), r.serverPort()),
-                commands.argv("nft", "delete", "table", "inet", NftScripts.KILL_SWITCH_TABLE), false);
+                commands.argv("nft", "delete", "table", "inet", NftScripts.KILL_SWITCH_TABLE), Change.Skip.NEVER);
     }
 
     private static Change hostRoute(InetAddress server, RouteLookup.Path path, Commands commands) {
@@ -98,20 +139,35 @@ final class ClientPlan {
         spec.addAll(List.of("dev", Interfaces.check(path.device()), "proto", PROTO));
         return new Change("route " + String.join(" ", spec.subList(0, spec.size() - 2)) + " (to the server, outside the tunnel)",
                 commands.argv(concat(List.of("ip", family, "route", "add"), spec)), null,
-                commands.argv(concat(List.of("ip", family, "route", "del"), spec)), true);
+                commands.argv(concat(List.of("ip", family, "route", "del"), spec)), Change.Skip.IF_PRESENT);
     }
 
     /**
-     * A route through the tunnel. A pushed route that collides with one already there is skipped,
-     * so a server cannot take over a route of the client's own network; the halves of a full
-     * tunnel must not collide, or another VPN is routing everything already.
+     * A route through the tunnel. A pushed route that collides with one already there is skipped
+     * ({@link Change.Skip#IF_PRESENT}), so a server cannot take over a route of the client's own
+     * network; the halves of a full tunnel must not collide, or another VPN is routing everything
+     * already (the IPv6 halves are skipped only where IPv6 is disabled).
      */
-    private static Change route(IpPrefix prefix, String tun, boolean skipIfPresent, Commands commands) {
+    private static Change route(IpPrefix prefix, String tun, Change.Skip skip, Commands commands) {
         String family = prefix.isIpv4() ? "-4" : "-6";
         List<String> spec = List.of(Addresses.text(prefix), "dev", tun, "proto", PROTO);
         return new Change("route " + Addresses.text(prefix) + " dev " + tun,
                 commands.argv(concat(List.of("ip", family, "route", "add"), spec)), null,
-                commands.argv(concat(List.of("ip", family, "route", "del"), spec)), skipIfPresent);
+                commands.argv(concat(List.of("ip", family, "route", "del"), spec)), skip);
+    }
+
+    /**
+     * An unreachable route for a full tunnel's IPv6 half when the TUN has IPv6 disabled: IPv6 then
+     * fails at once with "no route to host" (so applications fall back to IPv4, as with the
+     * relay's ICMPv6 unreachable) instead of leaving by the underlay. It names no device, so it
+     * outlives a TUN that is recreated while reconnecting.
+     */
+    private static Change unreachable(IpPrefix prefix, String tun, Commands commands) {
+        List<String> spec = List.of("unreachable", Addresses.text(prefix), "proto", PROTO);
+        return new Change("route unreachable " + Addresses.text(prefix) + " (IPv6 is disabled on " + tun
+                + ", none may leave outside it)",
+                commands.argv(concat(List.of("ip", "-6", "route", "add"), spec)), null,
+                commands.argv(concat(List.of("ip", "-6", "route", "del"), spec)), Change.Skip.IF_IPV6_DISABLED);
     }
 
     private static String[] concat(List<String> a, List<String> b) {

@@ -181,6 +181,14 @@ final class Commands implements AutoCloseable {
         }
 
         /**
+         * True when the failure says that IPv6 is off: disabled on the device or everywhere
+         * ({@code disable_ipv6}), or not in the kernel at all ({@code ipv6.disable=1}).
+         */
+        boolean ipv6Disabled() {
+            return !ok() && (output.contains("IPv6 is disabled") || output.contains("Address family not supported"));
+        }
+
+        /**
          * True when the failure says that what the command removes is gone already: the route,
          * device, table or namespace no longer exists.
          */

@@ -71,8 +71,13 @@ final class JournaledRoutes implements AppliedRoutes {
             return;
         }
         journal.failed(key);
-        if (change.skipIfPresent() && r.alreadyExists()) {
+        if (change.skip() == Change.Skip.IF_PRESENT && r.alreadyExists()) {
             LOG.log(Level.INFO, "kept the existing route instead of adding: " + change.description());
+            return;
+        }
+        if (change.skip() == Change.Skip.IF_IPV6_DISABLED && r.ipv6Disabled()) {
+            LOG.log(Level.INFO, "IPv6 is disabled, so no IPv6 can leave outside the tunnel; skipped: "
+                    + change.description() + " (" + r.reason() + ")");
             return;
         }
         throw r.failure();

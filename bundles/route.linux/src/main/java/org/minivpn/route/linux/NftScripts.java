@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.List;
 import org.minivpn.api.IpPrefix;
+import org.minivpn.api.route.ServerRoutes;
 
 /**
  * The nftables tables this bundle creates. Each script creates one table of our own in one
@@ -13,7 +14,7 @@ import org.minivpn.api.IpPrefix;
  */
 final class NftScripts {
 
-    /** The server's table: masquerade, forward accept and MSS clamp. */
+    /** The server's table: masquerade, forward filter and MSS clamp. */
     static final String SERVER_TABLE = "minivpn";
 
     /** The client's kill switch table. */
@@ -53,35 +54,79 @@ final class NftScripts {
                 + "}\n";
     }
 
+    /** Named counter: packets from outside towards the tunnel that no client asked for. */
+    static final String TO_TUNNEL_DROPPED = "to_tunnel_dropped";
+
+    /** Named counter: packets from one client to another while client-to-client is off. */
+    static final String CLIENT_TO_CLIENT_DROPPED = "client_to_client_dropped";
+
     /**
-     * Masquerades the tunnel networks out of {@code egress}, accepts forwarding to and from
-     * {@code tun}, and clamps the MSS of TCP SYNs that cross the tunnel so that no TCP segment is
-     * larger than the tunnel carries. Its forward chain's policy is accept: it adds to what other
-     * tables decide and never overrules their drops.
-     *
-     * @param mtu the tunnel MTU; 0 or less to clamp to the route's MTU instead
+     * Named counter: packets the kernel would forward only because we turned forwarding on,
+     * neither entering nor leaving the tunnel.
      */
-    static String server(String tun, List<IpPrefix> tunnelNetworks, String egress, int mtu) {
+    static final String NOT_ROUTED_DROPPED = "not_routed_dropped";
+
+    /**
+     * The server's table. Its forward chain:
+     * <ul>
+     * <li>clamps the MSS of TCP SYNs that cross the tunnel, so that no TCP segment is larger than
+     *     the tunnel carries;
+     * <li>from the tunnel back into it (client to client) accepts only with
+     *     {@code clientToClient}, else counts and drops, as OpenVPN without
+     *     {@code client-to-client};
+     * <li>accepts what the clients send out;
+     * <li>into the tunnel from outside accepts only replies to connections a client opened
+     *     ({@code ct state established,related}, ICMP errors included), and counts and drops the
+     *     rest: a host next to the server with a route to the pool through it must not reach the
+     *     clients, whose only firewall may be this one (WireGuard and OpenVPN leave that to the
+     *     administrator; we do not);
+     * <li>where forwarding was off before us, drops what we would otherwise forward between the
+     *     server's other interfaces: IPv4 entering {@code ipv4Guard}, and all IPv6 with
+     *     {@code ipv6Guard} (IPv6 forwarding is only global in Linux), so the server does not
+     *     become a router for its neighbours.
+     * </ul>
+     * Its policy is accept: it adds to what other tables decide and never overrules their drops.
+     * The postrouting chain masquerades the tunnel networks out of {@code egress}.
+     *
+     * @param ipv4Guard the interface whose IPv4 forwarding we turned on besides the tunnel's, or
+     *     null for none
+     * @param ipv6Guard true when we turned global IPv6 forwarding on
+     */
+    static String server(ServerRoutes r, String egress, String ipv4Guard, boolean ipv6Guard) {
+        String tun = quote(r.tunName());
         StringBuilder s = new StringBuilder();
         s.append("create table inet ").append(SERVER_TABLE).append('\n');
         s.append("table inet ").append(SERVER_TABLE).append(" {\n");
+        for (String counter : List.of(TO_TUNNEL_DROPPED, CLIENT_TO_CLIENT_DROPPED, NOT_ROUTED_DROPPED)) {
+            s.append("  counter ").append(counter).append(" {\n  }\n");
+        }
         s.append("  chain forward {\n");
         s.append("    type filter hook forward priority filter; policy accept;\n");
         for (String dir : List.of("iifname", "oifname")) {
-            if (mtu > 0) {
-                s.append(clamp("ipv4", dir, tun, mtu - 40));
-                s.append(clamp("ipv6", dir, tun, mtu - 60));
+            if (r.mtu() > 0) {
+                s.append(clamp("ipv4", dir, tun, r.mtu() - 40));
+                s.append(clamp("ipv6", dir, tun, r.mtu() - 60));
             } else {
-                s.append("    ").append(dir).append(' ').append(quote(tun))
+                s.append("    ").append(dir).append(' ').append(tun)
                         .append(" tcp flags & (syn | rst) == syn tcp option maxseg size set rt mtu\n");
             }
         }
-        s.append("    iifname ").append(quote(tun)).append(" accept\n");
-        s.append("    oifname ").append(quote(tun)).append(" accept\n");
+        s.append("    iifname ").append(tun).append(" oifname ").append(tun)
+                .append(r.clientToClient() ? " accept\n" : " counter name " + CLIENT_TO_CLIENT_DROPPED + " drop\n");
+        s.append("    iifname ").append(tun).append(" accept\n");
+        s.append("    oifname ").append(tun).append(" ct state established,related accept\n");
+        s.append("    oifname ").append(tun).append(" counter name ").append(TO_TUNNEL_DROPPED).append(" drop\n");
+        if (ipv4Guard != null) {
+            s.append("    meta nfproto ipv4 iifname ").append(quote(ipv4Guard)).append(" counter name ")
+                    .append(NOT_ROUTED_DROPPED).append(" drop\n");
+        }
+        if (ipv6Guard) {
+            s.append("    meta nfproto ipv6 counter name ").append(NOT_ROUTED_DROPPED).append(" drop\n");
+        }
         s.append("  }\n");
         s.append("  chain postrouting {\n");
         s.append("    type nat hook postrouting priority srcnat; policy accept;\n");
-        for (IpPrefix net : tunnelNetworks) {
+        for (IpPrefix net : r.tunnelNetworks()) {
             s.append("    oifname ").append(quote(egress)).append(net.isIpv4() ? " ip" : " ip6")
                     .append(" saddr ").append(Addresses.text(net)).append(" masquerade\n");
         }
@@ -90,8 +135,8 @@ final class NftScripts {
         return s.toString();
     }
 
-    private static String clamp(String nfproto, String dir, String tun, int mss) {
-        return "    meta nfproto " + nfproto + " " + dir + " " + quote(tun)
+    private static String clamp(String nfproto, String dir, String quotedTun, int mss) {
+        return "    meta nfproto " + nfproto + " " + dir + " " + quotedTun
                 + " tcp flags & (syn | rst) == syn tcp option maxseg size > " + mss
                 + " tcp option maxseg size set " + mss + "\n";
     }

@@ -80,6 +80,59 @@ class ClientRoutesTest {
     }
 
     @Test
+    void aFullTunnelWithoutIpv6InItStillTakesTheClientsIpv6() throws Exception {
+        client.ip("addr", "del", "fd00:220::2/64", "dev", "mvtun0"); // the server pushed no IPv6
+        String before = client.routes();
+        assertTrue(client.ip("-6", "route", "get", "2001:db8::1").contains("dev up0"), "IPv6 leaves by the underlay");
+        LinuxRouteConfigurator cfg = client.configurator(journal);
+        AppliedRoutes applied = cfg.routeClient(new ClientRoutes("mvtun0", SERVER, 1194, true, List.of(), false, false));
+
+        assertTrue(client.ip("-6", "route", "get", "2001:db8::1").contains("dev mvtun0"),
+                "IPv6 goes into the tunnel, not beside it: " + client.ip("-6", "route", "get", "2001:db8::1"));
+        assertTrue(client.ip("-6", "route", "get", "2001:db8:20::1").contains("dev up0"), "the underlay's own link stays");
+        assertTrue(applied.changes().contains("route ::/1 dev mvtun0"), applied.changes().toString());
+        assertTrue(applied.changes().contains("route 8000::/1 dev mvtun0"), applied.changes().toString());
+
+        applied.close();
+        assertEquals(before, client.routes(), "after close the routes are exactly the original");
+        cfg.deactivate();
+    }
+
+    @Test
+    void withIpv6DisabledOnTheTunIpv6IsUnreachableInsteadOfLeaking() throws Exception {
+        client.exec("sysctl", "-q", "-w", "net.ipv6.conf.mvtun0.disable_ipv6=1");
+        String before = client.routes();
+        LinuxRouteConfigurator cfg = client.configurator(journal);
+        AppliedRoutes applied = cfg.routeClient(new ClientRoutes("mvtun0", SERVER, 1194, true, List.of(), false, false));
+
+        IOException e = assertThrows(IOException.class, () -> client.ip("-6", "route", "get", "2001:db8::1"));
+        assertTrue(e.getMessage().contains("No route to host"), e.getMessage());
+        assertTrue(client.ip("route", "get", "198.18.23.9").contains("dev mvtun0"), "IPv4 goes into the tunnel");
+        assertTrue(client.ip("-6", "route", "get", "2001:db8:20::1").contains("dev up0"), "the underlay's own link stays");
+        assertTrue(applied.changes().stream().anyMatch(c -> c.startsWith("route unreachable ::/1")),
+                applied.changes().toString());
+
+        applied.close();
+        assertEquals(before, client.routes(), "after close the routes are exactly the original");
+        assertFalse(Files.exists(journal));
+        cfg.deactivate();
+    }
+
+    @Test
+    void withIpv6DisabledEverywhereTheConnectStillSucceeds() throws Exception {
+        client.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+        String before = client.routes();
+        LinuxRouteConfigurator cfg = client.configurator(journal);
+        AppliedRoutes applied = cfg.routeClient(new ClientRoutes("mvtun0", SERVER, 1194, true, List.of(), true, true));
+
+        assertTrue(client.ip("route", "get", "198.18.23.9").contains("dev mvtun0"), "IPv4 goes into the tunnel");
+        assertThrows(IOException.class, () -> client.ip("-6", "route", "get", "2001:db8::1"), "no IPv6 leaves");
+        applied.close();
+        assertEquals(before, client.routes());
+        cfg.deactivate();
+    }
+
+    @Test
     void splitTunnelAddsOnlyThePushedRoutes() throws Exception {
         String before = client.routes();
         List<String> mainBefore = client.mainRoutes();

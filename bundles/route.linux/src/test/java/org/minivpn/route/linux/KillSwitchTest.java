@@ -92,7 +92,12 @@ class KillSwitchTest {
         LinuxRouteConfigurator cfg = client.configurator(dir.resolve("routes.journal"));
         try (TcpProbe host = TcpProbe.listen(internet, HOST, PORT)) {
             assertTrue(TcpProbe.reaches(client, HOST, PORT), "the internet host answers before");
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (host.peers().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the acceptor records the connection a moment after it is made
+            }
             int seen = host.peers().size();
+            assertEquals(1, seen);
 
             AppliedRoutes applied = cfg.routeClient(routes(true));
             assertFalse(TcpProbe.reaches(client, HOST, PORT));

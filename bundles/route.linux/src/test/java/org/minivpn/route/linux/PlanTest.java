@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.route.ClientRoutes;
+import org.minivpn.api.route.ServerRoutes;
 
 /** The parts that need no root: plans, parsing, scripts and the journal file. */
 class PlanTest {
@@ -34,10 +35,19 @@ class PlanTest {
     }
 
     @Test
-    void withoutIpv6TheFullTunnelLeavesIpv6Alone() {
+    void aFullTunnelTakesIpv6AlsoWhenTheTunnelCarriesNone() {
         ClientRoutes r = new ClientRoutes("tun0", SERVER, 1194, true, List.of(), false, false);
-        assertEquals(List.of("0.0.0.0/1", "128.0.0.0/1"),
+        assertEquals(List.of("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"),
                 ClientPlan.tunnelPrefixes(r).stream().map(Addresses::text).toList());
+    }
+
+    @Test
+    void theKernelsIpv6DisabledErrorsAreRecognised() {
+        assertTrue(new Commands.Result(List.of("ip"), 2, "Error: IPv6 is disabled on nexthop device.").ipv6Disabled());
+        assertTrue(new Commands.Result(List.of("ip"), 2, "RTNETLINK answers: Address family not supported by protocol")
+                .ipv6Disabled());
+        assertFalse(new Commands.Result(List.of("ip"), 2, "Error: Nexthop device is not up.").ipv6Disabled());
+        assertFalse(new Commands.Result(List.of("ip"), 0, "").ipv6Disabled());
     }
 
     @Test
@@ -82,14 +92,32 @@ class PlanTest {
 
     @Test
     void serverTableMasqueradesThePoolsAndClampsToTheTunnelMtu() {
-        String s = NftScripts.server("tun0", List.of(IpPrefix.parse("10.220.0.1/24"), IpPrefix.parse("fd00:220::1/64")),
-                "eth0", 1400);
+        String s = NftScripts.server(new ServerRoutes("tun0", List.of(IpPrefix.parse("10.220.0.1/24"),
+                IpPrefix.parse("fd00:220::1/64")), null, 1400), "eth0", null, false);
         assertTrue(s.startsWith("create table inet minivpn\n"), s);
         assertTrue(s.contains("oifname \"eth0\" ip saddr 10.220.0.0/24 masquerade"), s);
         assertTrue(s.contains("oifname \"eth0\" ip6 saddr fd00:220::/64 masquerade"), s);
         assertTrue(s.contains("maxseg size > 1360 tcp option maxseg size set 1360"), s);
         assertTrue(s.contains("maxseg size > 1340 tcp option maxseg size set 1340"), s);
-        assertTrue(NftScripts.server("tun0", List.of(IpPrefix.parse("10.220.0.0/24")), "eth0", 0).contains("set rt mtu"));
+        assertTrue(NftScripts.server(new ServerRoutes("tun0", List.of(IpPrefix.parse("10.220.0.0/24")), null, 0),
+                "eth0", null, false).contains("set rt mtu"));
+    }
+
+    @Test
+    void serverTableLetsIntoTheTunnelOnlyRepliesAndClientToClientOnlyWhenAsked() {
+        ServerRoutes off = new ServerRoutes("tun0", List.of(IpPrefix.parse("10.220.0.0/24")), null, 1400);
+        String s = NftScripts.server(off, "eth0", null, false);
+        assertTrue(s.contains("iifname \"tun0\" oifname \"tun0\" counter name client_to_client_dropped drop"), s);
+        assertTrue(s.contains("oifname \"tun0\" ct state established,related accept\n"
+                + "    oifname \"tun0\" counter name to_tunnel_dropped drop"), s);
+        assertTrue(s.indexOf("client_to_client_dropped drop") < s.indexOf("iifname \"tun0\" accept"),
+                "client-to-client is decided before the clients' traffic out is accepted: " + s);
+        assertFalse(s.contains("meta nfproto ipv6 counter"), "no IPv6 guard when forwarding was on before: " + s);
+        ServerRoutes on = new ServerRoutes("tun0", off.tunnelNetworks(), null, 1400, true);
+        assertTrue(NftScripts.server(on, "eth0", null, false).contains("iifname \"tun0\" oifname \"tun0\" accept"));
+        String guarded = NftScripts.server(off, "eth0", "eth0", true);
+        assertTrue(guarded.contains("meta nfproto ipv4 iifname \"eth0\" counter name not_routed_dropped drop"), guarded);
+        assertTrue(guarded.contains("meta nfproto ipv6 counter name not_routed_dropped drop"), guarded);
     }
 
     @Test

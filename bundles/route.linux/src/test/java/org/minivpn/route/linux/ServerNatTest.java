@@ -103,7 +103,9 @@ class ServerNatTest {
             LinuxRouteConfigurator cfg = server.configurator(journal);
             AppliedRoutes applied = cfg.routeServer(new ServerRoutes("tun0", List.of(IpPrefix.parse("10.220.1.0/24")),
                     null, 1400));
-            assertEquals("1", server.sysctl("net.ipv4.ip_forward"));
+            assertEquals("1", server.sysctl("net.ipv4.conf.tun0.forwarding"));
+            assertEquals("1", server.sysctl("net.ipv4.conf.up0.forwarding"));
+            assertEquals("0", server.sysctl("net.ipv4.ip_forward"), "only the two interfaces forward, not all");
             assertTrue(server.ruleset().contains("table inet other"), "the other table is still there");
 
             Socket s = TcpProbe.connect(client, INTERNET, PORT, Duration.ofSeconds(3));
@@ -116,7 +118,8 @@ class ServerNatTest {
 
             applied.close();
             assertEquals(rulesBefore, server.ruleset(), "our table is gone, the other one is exactly as it was");
-            assertEquals("0", server.sysctl("net.ipv4.ip_forward"), "forwarding is back to its old value");
+            assertEquals("0", server.sysctl("net.ipv4.conf.tun0.forwarding"), "forwarding is back to its old value");
+            assertEquals("0", server.sysctl("net.ipv4.conf.up0.forwarding"), "forwarding is back to its old value");
             assertFalse(TcpProbe.reaches(client, INTERNET, PORT), "nothing gets through after close");
             assertFalse(Files.exists(journal));
             cfg.deactivate();

@@ -37,6 +37,8 @@ final class UdpServer implements TransportServer {
     private volatile List<Session> snapshot = List.of();
 
     // receive thread only
+    private long nextSendErrorLog = System.nanoTime();
+    private long sendErrorsLogged;
     private final Map<InetSocketAddress, UdpServerSession> sessions = new HashMap<>();
     private final byte[] rx = new byte[Wire.MAX_DATAGRAM];
     private final ByteBuffer rxBuffer = ByteBuffer.wrap(rx);
@@ -46,10 +48,15 @@ final class UdpServer implements TransportServer {
         volatile long malformed;
         volatile long unknownPeer;
         volatile long handlerErrors;
+        /** Datagrams from source port 0, which cannot be answered. */
+        volatile long badSource;
+        /** Answers the kernel refused to send (the datagram's sender cannot be reached). */
+        volatile long sendErrors;
 
         @Override
         public String toString() {
-            return "dropped: malformed " + malformed + ", unknown peer " + unknownPeer + ", handler errors " + handlerErrors;
+            return "dropped: malformed " + malformed + ", unknown peer " + unknownPeer + ", handler errors " + handlerErrors
+                    + ", source port 0 " + badSource + ", send errors " + sendErrors;
         }
     }
 
@@ -169,6 +176,12 @@ final class UdpServer implements TransportServer {
             drops.malformed++;
             return;
         }
+        if (from.getPort() == 0) {
+            // RFC 768: source port 0 means "no reply expected"; a session is nothing but replies,
+            // so none is made for it, and nothing is sent (the kernel refuses to send to port 0).
+            drops.badSource++;
+            return;
+        }
         UdpServerSession session = sessions.get(from);
         switch (rx[0]) {
             case Wire.DATA -> {
@@ -198,7 +211,7 @@ final class UdpServer implements TransportServer {
                     }
                 }
                 session.lastReceive = System.nanoTime();
-                socket.send(welcome.clear(), from);
+                reply(welcome.clear(), from);
             }
             case Wire.BYE -> {
                 if (session != null) {
@@ -207,6 +220,29 @@ final class UdpServer implements TransportServer {
                 }
             }
             default -> drops.malformed++;
+        }
+    }
+
+    /**
+     * Receive thread: answers one datagram. A send the kernel refuses (an address it will not send
+     * to, a firewall's EPERM) is that datagram's failure, never the server's: it is counted and
+     * logged at DEBUG at most every 10 s, and the receive loop goes on. Only a closed socket ends
+     * the loop.
+     */
+    void reply(ByteBuffer datagram, InetSocketAddress to) throws ClosedChannelException {
+        try {
+            socket.send(datagram, to);
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            drops.sendErrors++;
+            long now = System.nanoTime();
+            if (now - nextSendErrorLog >= 0) {
+                nextSendErrorLog = now + 10_000_000_000L;
+                UdpTransport.LOG.log(Level.DEBUG, "plaintext UDP server on " + local + ": cannot answer " + to + ": " + e
+                        + " (" + (drops.sendErrors - sendErrorsLogged) + " such send errors since the last report)");
+                sendErrorsLogged = drops.sendErrors;
+            }
         }
     }
 

@@ -91,12 +91,12 @@ final class UdpServerSession implements Session {
     synchronized void sayBye() {
         if (open) {
             open = false;
+            sendBuf[0] = Wire.BYE;
+            sendBuffer.clear().limit(1);
             try {
-                sendBuf[0] = Wire.BYE;
-                sendBuffer.clear().limit(1);
-                server.send(sendBuffer, remote);
-            } catch (IOException e) {
-                // the client notices by timeout instead
+                server.reply(sendBuffer, remote); // counts a failure; the client notices by timeout instead
+            } catch (ClosedChannelException e) {
+                // the server is closing: the client notices by timeout
             }
         }
     }

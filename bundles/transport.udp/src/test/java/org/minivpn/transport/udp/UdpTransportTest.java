@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,12 +14,15 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
@@ -75,6 +79,67 @@ class UdpTransportTest {
         } finally {
             transport.deactivate();
         }
+    }
+
+    @Test
+    void aHelloFromSourcePort0MakesNoSessionAndTheServerGoesOn() throws Exception {
+        assumeTrue(RawUdp.root(), "needs root for a raw socket that sends from port 0 (CI runs as root)");
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
+        Collector atServer = new Collector(true);
+        try (TransportServer server = transport.listen(LOOPBACK, atServer)) {
+            UdpServer udp = (UdpServer) server;
+            RawUdp.send(0, server.localAddress(), new byte[] {Wire.HELLO});
+            RawUdp.send(0, server.localAddress(), new byte[] {Wire.DATA, 0x45});
+            awaitCount(() -> udp.drops.badSource, 2);
+            assertEquals(0, server.sessions().size(), "no session for a peer that cannot be answered");
+
+            assertCarriesAPacket(transport, server);
+        } finally {
+            transport.deactivate();
+        }
+    }
+
+    @Test
+    void anAnswerTheKernelRefusesIsCountedAndTheServerGoesOn() throws Exception {
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
+        Collector atServer = new Collector(true);
+        try (TransportServer server = transport.listen(LOOPBACK, atServer)) {
+            UdpServer udp = (UdpServer) server;
+            InetSocketAddress port0 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+            for (int i = 0; i < 3; i++) { // on the receive thread, as the answer to a HELLO is sent
+                udp.post(() -> {
+                    try {
+                        udp.reply(ByteBuffer.wrap(new byte[] {Wire.WELCOME}), port0);
+                    } catch (ClosedChannelException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            awaitCount(() -> udp.drops.sendErrors, 3);
+
+            assertCarriesAPacket(transport, server);
+        } finally {
+            transport.deactivate();
+        }
+    }
+
+    /** A fresh client connects to {@code server} (which echoes) and gets its packet back. */
+    private static void assertCarriesAPacket(UdpTransport transport, TransportServer server) throws Exception {
+        Collector atClient = new Collector(false);
+        Session client = transport.connect(server.localAddress(), null, atClient, Duration.ofSeconds(5));
+        byte[] packet = {0x45, 0, 0, 20, 9, 8, 7, 6};
+        client.send(packet, 0, packet.length);
+        assertArrayEquals(packet, atClient.packets.poll(5, TimeUnit.SECONDS), "the server still serves");
+        assertEquals(1, server.sessions().size());
+        client.close();
+    }
+
+    private static void awaitCount(LongSupplier counter, long wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (counter.getAsLong() < wanted && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
+        }
+        assertEquals(wanted, counter.getAsLong());
     }
 
     @Test
