@@ -87,7 +87,8 @@ class AllocationTest {
     void theServerRelaysWithoutAllocating() throws IOException {
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0, IpPrefix.parse("10.7.0.0/24"), null,
-                1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60));
+                1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60), false,
+                Duration.ofSeconds(60));
         ServerEngine engine = new ServerEngine(tun.device(), null, null, s);
         CountingSession session = new CountingSession();
         engine.opened(session);

@@ -46,7 +46,7 @@ class RelayTest {
         statics.forEach((k, v) -> st.put(k, IpPrefix.parseAddress(v)));
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 23232, IpPrefix.parse(pool),
                 pool6 == null ? null : IpPrefix.parse(pool6), 1400, List.of(IpPrefix.parse("192.0.2.0/24")), clientToClient,
-                st, null, Duration.ofMillis(200), Duration.ofSeconds(2));
+                st, null, Duration.ofMillis(200), Duration.ofSeconds(2), false, Duration.ofSeconds(60));
         ServerEngine e = new ServerEngine(serverTun.device(), transport, null, s);
         e.start();
         open.add(e);
