@@ -409,7 +409,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         AppliedRoutes r = routes;
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
-                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes());
+                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes(),
+                false, 0, tunLoop.failures());
     }
 
     Traffic traffic() {

@@ -334,6 +334,11 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return r == null ? List.of() : r.changes();
     }
 
+    /** Unexpected failures of the relay's thread it survived (see {@link TunLoop}). */
+    long relayFailures() {
+        return tunLoop.failures();
+    }
+
     long unroutedDrops() {
         return unrouted.droppedOut;
     }

@@ -179,6 +179,11 @@ public final class ServerRelay implements VpnServer {
     }
 
     @Override
+    public synchronized long relayFailures() {
+        return engine == null ? 0 : engine.relayFailures();
+    }
+
+    @Override
     public synchronized List<SessionInfo> sessions() {
         return engine == null ? List.of() : engine.sessions();
     }
