@@ -48,6 +48,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final StateListener listener;
     private final Counters counters = new Counters();
     private final Object sendLock = new Object();
+    private final Object tunWriteLock = new Object(); // the receive thread writes packets, the TUN thread ICMPv6 errors
+    private final Ipv6Block ipv6Block = new Ipv6Block(); // TUN loop thread only
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final Object signal = new Object();
@@ -68,6 +70,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private volatile long keepaliveNanos;
     private volatile long timeoutNanos;
     private long nextPingNanos; // TUN loop thread only
+    private volatile boolean blockIpv6; // the tunnel has no IPv6 address
+    private long ipv6Dropped; // written by the TUN loop thread only
     private boolean lost; // guarded by signal
     private String lostReason; // guarded by signal
     private volatile AppliedRoutes routes;
@@ -175,17 +179,25 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             tun.configure(new TunSettings(pushed.mtu(), pushed.addresses()));
         }
         config = pushed;
+        boolean block = !pushed.hasIpv6();
+        if (block && (old == null || old.hasIpv6())) {
+            LOG.log(Level.INFO, "the server pushes no IPv6 address: IPv6 packets are dropped and answered with ICMPv6"
+                    + " 'administratively prohibited'; nothing leaves outside the tunnel");
+        }
+        blockIpv6 = block;
         keepaliveNanos = pushed.keepalive().toNanos();
         timeoutNanos = pushed.timeout().toNanos();
     }
 
-    // ---- transport → TUN (the transport's receive thread) ----
+    // transport → TUN (the transport's receive thread)
 
     /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
     @Override
     public void drained() {
         try {
-            tun.flush();
+            synchronized (tunWriteLock) {
+                tun.flush();
+            }
         } catch (IOException e) {
             // the device is gone; the TUN loop learns it from its own read
         }
@@ -199,7 +211,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         lastSeenNanos = System.nanoTime();
         if (Wire.looksLikeIp(buf, off, len)) {
             try {
-                tun.write(buf, off, len);
+                synchronized (tunWriteLock) {
+                    tun.write(buf, off, len);
+                }
                 counters.bytesIn += len;
                 counters.packetsIn++;
             } catch (IOException e) {
@@ -259,7 +273,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    // ---- TUN → transport (the relay's own thread) ----
+    // TUN → transport (the relay's own thread)
 
     @Override
     public void fromTun(byte[] buf, int n) {
@@ -315,8 +329,15 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    /** Sends one packet read from the TUN; while there is no session it is dropped, never sent elsewhere. */
+    /**
+     * Sends one packet read from the TUN; while there is no session it is dropped, never sent
+     * elsewhere. An IPv6 packet when the tunnel has no IPv6 address is dropped too (see {@link Ipv6Block}).
+     */
     void toServer(byte[] buf, int n) {
+        if (blockIpv6 && n > 0 && (buf[0] & 0xf0) == 0x60) {
+            blockedIpv6(buf, n);
+            return;
+        }
         Session s = session;
         if (s == null || state != ClientState.CONNECTED) {
             counters.droppedOut++;
@@ -333,7 +354,23 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    // ---- reconnects (the supervisor thread) ----
+    private void blockedIpv6(byte[] buf, int n) {
+        ipv6Dropped++;
+        counters.droppedOut++;
+        int len = ipv6Block.answer(buf, n, System.nanoTime());
+        if (len > 0) {
+            try {
+                synchronized (tunWriteLock) {
+                    tun.write(ipv6Block.reply(), 0, len);
+                    tun.flush();
+                }
+            } catch (IOException e) {
+                // the device is gone; the TUN loop learns it from its own read
+            }
+        }
+    }
+
+    // reconnects (the supervisor thread)
 
     private void superviseSession() {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.reconnectMax());
@@ -396,7 +433,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    // ---- state ----
+    // state
 
     ClientState state() {
         return state;
@@ -410,7 +447,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
                 reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes(),
-                false, 0, tunLoop.failures());
+                state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Dropped, tunLoop.failures());
     }
 
     Traffic traffic() {
