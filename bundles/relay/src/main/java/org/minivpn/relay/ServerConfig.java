@@ -31,8 +31,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "routes pushed to clients (CIDR), used by split-tunnel clients")
     String[] routes() default {};
 
+    /** Off by default, as OpenVPN's client-to-client: a client reaches the server and what lies beyond it only. */
     @AttributeDefinition(description = "let clients reach each other through the server")
-    boolean client_to_client() default true;
+    boolean client_to_client() default false;
 
     @AttributeDefinition(description = "static tunnel addresses by client identity, as identity=address")
     String[] statics() default {};

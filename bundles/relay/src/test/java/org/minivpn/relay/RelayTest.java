@@ -162,6 +162,33 @@ class RelayTest {
     }
 
     @Test
+    void clientsReachEachOtherWhenAllowed() throws Exception {
+        server("10.7.0.0/24", "fd00:7::/64", Map.of(), true);
+        Client a = client("a");
+        Client b = client("b");
+        byte[] p = Packets.ipv4("10.7.0.2", "10.7.0.3", "hi b");
+        a.kernel.write(p, 0, p.length);
+        assertEquals("hi b", Packets.readText(serverTun.kernel(), 2000), "passed to the server's TUN, which routes it");
+        byte[] six = Packets.ipv6("fd00:7::3", "fd00:7::2", "hi a");
+        b.kernel.write(six, 0, six.length);
+        assertEquals("hi a", Packets.readText(serverTun.kernel(), 2000));
+    }
+
+    @Test
+    void clientsDoNotReachEachOtherOverIpv6EitherWhenNotAllowed() throws Exception {
+        ServerEngine s = server("10.7.0.0/24", "fd00:7::/64", Map.of(), false);
+        client("a");
+        Client b = client("b");
+        byte[] six = Packets.ipv6("fd00:7::3", "fd00:7::2", "hi a");
+        b.kernel.write(six, 0, six.length);
+        byte[] out = Packets.ipv6("fd00:7::3", "2001:db8::1", "out");
+        b.kernel.write(out, 0, out.length);
+        assertEquals("out", Packets.readText(serverTun.kernel(), 2000), "only the packet that leaves the tunnel net");
+        waitFor(() -> s.sessions().stream().anyMatch(i -> i.identity().equals("b") && i.traffic().dropped() == 1),
+                "counted as a drop");
+    }
+
+    @Test
     void ipv6TravelsThroughTheTunnel() throws Exception {
         server("10.7.0.0/24", "fd00:7::/64", Map.of(), true);
         Client c = client("six");
