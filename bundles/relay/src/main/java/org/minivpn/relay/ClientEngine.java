@@ -30,7 +30,7 @@ import org.minivpn.api.tun.TunSettings;
  * and routes stay in place while it reconnects, so nothing leaks out of the tunnel meanwhile.
  * See the package documentation for its threads.
  */
-final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable {
+final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.Target, AutoCloseable {
 
     /** Told of every state change, on the engine's threads. */
     interface StateListener {
@@ -49,12 +49,11 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final Counters counters = new Counters();
     private final Object sendLock = new Object();
     private final Object tunWriteLock = new Object(); // the receive thread writes packets, the TUN thread ICMPv6 errors
-    private final Ipv6Block ipv6Block = new Ipv6Block(); // TUN loop thread only
+    private final Ipv6Block ipv6Block; // TUN loop thread only
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
-    private final Object signal = new Object();
     private final TunLoop tunLoop;
-    private final Thread supervisor;
+    private final Reconnector reconnector;
 
     private volatile boolean running = true;
     private volatile Session session;
@@ -71,9 +70,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private volatile long timeoutNanos;
     private long nextPingNanos; // TUN loop thread only
     private volatile boolean blockIpv6; // the tunnel has no IPv6 address
-    private long ipv6Dropped; // written by the TUN loop thread only
-    private boolean lost; // guarded by signal
-    private String lostReason; // guarded by signal
     private volatile AppliedRoutes routes;
     private volatile Instant connectedAt;
 
@@ -87,8 +83,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         this.serverLabel = serverLabel;
         this.listener = listener;
         this.tunLoop = new TunLoop(tun, this);
-        this.supervisor = new Thread(this::superviseSession, "relay-" + tun.name() + "-reconnect");
-        supervisor.setDaemon(true);
+        this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
+        this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
     }
 
     /**
@@ -116,7 +112,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         connectedAt = Instant.now();
         tunLoop.start();
-        supervisor.start();
+        reconnector.start();
         change(ClientState.CONNECTED, "tunnel up: " + config.addresses());
     }
 
@@ -264,13 +260,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         if (s != session) {
             return;
         }
-        synchronized (signal) {
-            if (!lost) {
-                lost = true;
-                lostReason = reason;
-            }
-            signal.notifyAll();
-        }
+        reconnector.lost(reason);
     }
 
     // TUN → transport (the relay's own thread)
@@ -335,7 +325,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
      */
     void toServer(byte[] buf, int n) {
         if (blockIpv6 && n > 0 && (buf[0] & 0xf0) == 0x60) {
-            blockedIpv6(buf, n);
+            ipv6Block.drop(buf, n);
+            counters.droppedOut++;
             return;
         }
         Session s = session;
@@ -354,75 +345,29 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    private void blockedIpv6(byte[] buf, int n) {
-        ipv6Dropped++;
-        counters.droppedOut++;
-        int len = ipv6Block.answer(buf, n, System.nanoTime());
-        if (len > 0) {
-            try {
-                synchronized (tunWriteLock) {
-                    tun.write(ipv6Block.reply(), 0, len);
-                    tun.flush();
-                }
-            } catch (IOException e) {
-                // the device is gone; the TUN loop learns it from its own read
-            }
+    // reconnects (the reconnect thread)
+
+    /** Lets go of a lost session; the TUN and routes stay. On the reconnect thread. */
+    @Override
+    public void drop(String reason) {
+        Session old = session;
+        session = null; // before closing: its closed() callback must not count as a new loss
+        if (old != null) {
+            old.close();
         }
+        change(ClientState.RECONNECTING, reason);
     }
 
-    // reconnects (the supervisor thread)
-
-    private void superviseSession() {
-        Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.reconnectMax());
-        while (running) {
-            String reason;
-            synchronized (signal) {
-                while (running && !lost) {
-                    try {
-                        signal.wait(1000);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                reason = lostReason;
-                lost = false;
-            }
-            if (!running) {
-                return;
-            }
-            Session old = session;
-            session = null; // before closing: its closed() callback must not count as a new loss
-            if (old != null) {
-                old.close();
-            }
-            change(ClientState.RECONNECTING, reason);
-            backoff.reset();
-            while (running) {
-                try {
-                    goodbye = null;
-                    Session s = handshake();
-                    applyTun(awaitConfig(s));
-                    lastSeenNanos = System.nanoTime();
-                    session = s;
-                    reconnects++;
-                    change(ClientState.CONNECTED, "reconnected");
-                    break;
-                } catch (IOException | RuntimeException e) {
-                    long delay = backoff.nextDelayMillis();
-                    LOG.log(Level.WARNING, "reconnect to " + serverLabel + " failed (" + e.getMessage() + "); next try in "
-                            + delay + " ms");
-                    synchronized (signal) {
-                        try {
-                            if (running) {
-                                signal.wait(delay);
-                            }
-                        } catch (InterruptedException ie) {
-                            return;
-                        }
-                    }
-                }
-            }
-        }
+    /** Makes a new session and takes the configuration it brings. On the reconnect thread. */
+    @Override
+    public void reestablish() throws IOException {
+        goodbye = null;
+        Session s = handshake();
+        applyTun(awaitConfig(s));
+        lastSeenNanos = System.nanoTime();
+        session = s;
+        reconnects++;
+        change(ClientState.CONNECTED, "reconnected");
     }
 
     /** Drops the current session so that the next one is made with the transport chosen now. */
@@ -447,7 +392,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
                 reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes(),
-                state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Dropped, tunLoop.failures());
+                state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
+                tunLoop.failures());
     }
 
     Traffic traffic() {
@@ -469,9 +415,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             return;
         }
         running = false;
-        synchronized (signal) {
-            signal.notifyAll();
-        }
         Session s = session;
         if (s != null) {
             byte[] bye = Wire.goodbye("the client disconnected");
@@ -480,7 +423,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             }
         }
         tunLoop.stop();
-        join(supervisor);
+        reconnector.stop();
         undo();
         clearTun();
         change(ClientState.DISCONNECTED, "disconnected");
@@ -511,16 +454,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         if (routes != null) {
             routes.close();
             routes = null;
-        }
-    }
-
-    private static void join(Thread t) {
-        if (t.isAlive() && Thread.currentThread() != t) {
-            try {
-                t.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

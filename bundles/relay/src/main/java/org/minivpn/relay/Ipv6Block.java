@@ -1,5 +1,8 @@
 package org.minivpn.relay;
 
+import java.io.IOException;
+import org.minivpn.api.tun.TunDevice;
+
 /**
  * What a client whose tunnel has no IPv6 address does with the IPv6 packets it reads from its TUN:
  * it drops them, so that nothing leaves beside the tunnel (the routing sends all IPv6 into the TUN,
@@ -26,9 +29,42 @@ final class Ipv6Block {
     private static final int ICMP_HEADER = 8;
     private static final byte NEXT_HEADER_ICMPV6 = 58;
 
+    private final TunDevice tun;
+    private final Object tunWriteLock;
     private final byte[] reply = new byte[MIN_MTU];
+    private long dropped; // written by the TUN thread only
     private long tokensAtNanos; // the time at which the bucket was last full minus what was spent since
     private boolean started;
+
+    /**
+     * @param tun where answers are written
+     * @param tunWriteLock held while writing, since the TUN takes one writer at a time
+     */
+    Ipv6Block(TunDevice tun, Object tunWriteLock) {
+        this.tun = tun;
+        this.tunWriteLock = tunWriteLock;
+    }
+
+    /** Drops the IPv6 packet {@code packet[0, n)} read from the TUN, and answers it when due. */
+    void drop(byte[] packet, int n) {
+        dropped++;
+        int len = answer(packet, n, System.nanoTime());
+        if (len > 0) {
+            try {
+                synchronized (tunWriteLock) {
+                    tun.write(reply, 0, len);
+                    tun.flush();
+                }
+            } catch (IOException e) {
+                // the device is gone; the TUN loop learns it from its own read
+            }
+        }
+    }
+
+    /** IPv6 packets dropped so far; read from any thread, it may be a packet behind. */
+    long dropped() {
+        return dropped;
+    }
 
     /** The buffer {@link #answer} writes into. */
     byte[] reply() {

@@ -11,7 +11,7 @@ class Ipv6BlockTest {
 
     private static final long MS = 1_000_000L;
 
-    private final Ipv6Block block = new Ipv6Block();
+    private final Ipv6Block block = new Ipv6Block(null, new Object());
     private long now = 5_000 * MS;
 
     /** The ICMPv6 checksum of a whole packet verifies when the one's-complement sum is 0xffff. */
