@@ -4,14 +4,9 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
@@ -52,13 +47,13 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private final Ipv6Block ipv6Block; // TUN loop thread only
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
+    private final HelloExchange hello;
     private final TunLoop tunLoop;
     private final Reconnector reconnector;
 
     private volatile boolean running = true;
     private volatile Session session;
     private volatile Session handshaking;
-    private volatile CompletableFuture<PushedConfig> pendingConfig;
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
     private volatile long lastSeenNanos;
@@ -82,6 +77,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         this.server = server;
         this.serverLabel = serverLabel;
         this.listener = listener;
+        this.hello = new HelloExchange(settings);
         this.tunLoop = new TunLoop(tun, this);
         this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
@@ -95,7 +91,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
             Session s = handshake();
-            PushedConfig pushed = awaitConfig(s);
+            PushedConfig pushed = hello.await(s, sendLock);
             applyTun(pushed);
             if (routing != null) {
                 routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
@@ -122,48 +118,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             throw new IOException("no transport is available: install one (e.g. org.minivpn.transport.dtls) in deploy/");
         }
         transportType = t.type();
-        CompletableFuture<PushedConfig> future = new CompletableFuture<>();
-        pendingConfig = future;
+        hello.begin();
         Session s = t.connect(server, settings.serverName(), this, settings.handshakeTimeout());
         handshaking = s;
         return s;
-    }
-
-    /** Sends a hello and waits for the server's configuration; a server that pushes none gets ours. */
-    private PushedConfig awaitConfig(Session s) throws IOException {
-        byte[] hello = Wire.hello();
-        synchronized (sendLock) {
-            s.send(hello, 0, hello.length);
-        }
-        try {
-            return pendingConfig.get(settings.configWait().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            if (!s.isOpen()) {
-                throw new IOException("the server closed the session: " + closeReason());
-            }
-            if (settings.staticAddresses().isEmpty()) {
-                s.close();
-                throw new SocketTimeoutException("the server pushed no configuration within "
-                        + settings.configWait().toMillis() + " ms and no static address is configured: set address in"
-                        + " configs/org.minivpn.relay.client.cfg");
-            }
-            LOG.log(Level.INFO, "the server pushed no configuration; using the configured " + settings.staticAddresses());
-            return PushedConfig.local(settings);
-        } catch (ExecutionException e) {
-            s.close();
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            s.close();
-            throw new IOException("interrupted while waiting for the server's configuration");
-        }
-    }
-
-    private volatile String goodbye;
-
-    private String closeReason() {
-        String g = goodbye;
-        return g != null ? g : "no reason given";
     }
 
     private void applyTun(PushedConfig pushed) throws IOException {
@@ -219,15 +177,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         }
         byte type = len > 0 ? buf[off] : 0;
         switch (type) {
-            case Wire.CONFIG -> {
-                CompletableFuture<PushedConfig> f = pendingConfig;
-                try {
-                    f.complete(PushedConfig.parse(Wire.parseConfig(buf, off, len), settings));
-                } catch (RuntimeException e) {
-                    f.completeExceptionally(new IOException("the server pushed a configuration this client cannot use: "
-                            + e.getMessage(), e));
-                }
-            }
+            case Wire.CONFIG -> hello.config(buf, off, len);
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
                     synchronized (sendLock) {
@@ -241,9 +191,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
                 }
             }
             case Wire.GOODBYE -> {
-                goodbye = Wire.goodbyeReason(buf, off, len);
+                String goodbye = Wire.goodbyeReason(buf, off, len);
                 LOG.log(Level.WARNING, "the server said goodbye: " + goodbye);
-                pendingConfig.completeExceptionally(new IOException("the server refused the tunnel: " + goodbye));
+                hello.goodbye(goodbye);
                 s.close();
                 sessionLost(s, "the server said: " + goodbye);
             }
@@ -361,9 +311,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     /** Makes a new session and takes the configuration it brings. On the reconnect thread. */
     @Override
     public void reestablish() throws IOException {
-        goodbye = null;
         Session s = handshake();
-        applyTun(awaitConfig(s));
+        applyTun(hello.await(s, sendLock));
         lastSeenNanos = System.nanoTime();
         session = s;
         reconnects++;
