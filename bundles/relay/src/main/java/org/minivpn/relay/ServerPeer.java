@@ -7,8 +7,9 @@ import org.minivpn.api.transport.Session;
 /**
  * What the server keeps of one client session. Sends to it are guarded by its monitor: the relay's
  * thread sends data, the transport's receive thread answers pings, and both may send control
- * records. Its address fields are written once by {@link Admission} under its lock, before the
- * peer is published in the pool, and read by the packet paths afterwards.
+ * records. Its address fields are written by {@link Admission} under its lock before it sets
+ * {@link #slot}, which is volatile and which the receive thread reads first; the TUN thread finds
+ * the peer through the pool and reads none of them.
  */
 final class ServerPeer {
 
