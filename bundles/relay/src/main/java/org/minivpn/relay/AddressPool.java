@@ -3,18 +3,37 @@ package org.minivpn.relay;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongSupplier;
 import org.minivpn.api.IpPrefix;
 
 /**
  * The server's tunnel addresses: slot {@code i} is host {@code i} of the IPv4 pool and, when an IPv6
  * pool is configured, host {@code i} of it too. Slot 1 is the server itself; slot 0 and the IPv4
- * broadcast are never given out. A static address bound to an identity reserves its slot.
+ * broadcast are never given out. A static address bound to an identity reserves its slot: it is
+ * only ever that identity's.
+ *
+ * <p>How addresses are handed out, so that one client's traffic never reaches another:
+ * <ul>
+ *   <li>an identity gets back the address it held last, when that one is free (OpenVPN's
+ *       ifconfig-pool-persist and WireGuard's fixed AllowedIPs give a returning client the same
+ *       address; its TCP connections and the server's NAT entries stay its own);
+ *   <li>an address freed by one identity goes to no other for {@code quarantine} (by default 60 s,
+ *       longer than the server's NAT keeps most UDP entries and than TCP retransmits for a short
+ *       outage), so that return traffic for the departed client finds nobody rather than a stranger;
+ *   <li>otherwise the free address that was released longest ago is taken (least recently used;
+ *       never used ones first, lowest first), so that a recently freed one waits as long as it can.
+ * </ul>
+ * When only quarantined addresses are left, {@link #allocate} refuses ({@link #QUARANTINED}) rather
+ * than break the rule. What an identity held last is remembered per slot (who released it and when),
+ * so the memory is bounded by the pool's size whatever the number of identities.
  *
  * <p>{@link #owner4}/{@link #owner6} map a destination address to the peer that owns it without
- * allocating or locking (the relay's hot path); {@link #allocate}/{@link #release} are synchronized.
+ * allocating or locking (the relay's hot path); {@link #allocate}/{@link #release} are synchronized
+ * and may scan the pool.
  *
  * @param <P> the per-peer state the relay keeps
  */
@@ -22,6 +41,12 @@ final class AddressPool<P> {
 
     /** The server's own slot. */
     static final int SERVER = 1;
+    /** {@link #allocate}: every client address is in use. */
+    static final int EXHAUSTED = -1;
+    /** {@link #allocate}: the free addresses are all in quarantine after another identity left. */
+    static final int QUARANTINED = -2;
+    /** {@link #allocate}: the identity's static address is held by another of its sessions. */
+    static final int STATIC_IN_USE = -3;
     private static final int MAX_SLOTS = 1 << 16;
 
     private final IpPrefix pool4;
@@ -30,20 +55,37 @@ final class AddressPool<P> {
     private final long base6High;
     private final long base6Low;
     private final int slots;
+    private final long quarantineNanos;
+    private final LongSupplier clock;
     private final AtomicReferenceArray<P> owners;
     private final Map<String, Integer> reserved; // identity → slot
+    private final String[] reservedFor; // slot → the identity whose static address it is, or null
     private final boolean[] taken; // guarded by this
+    private final String[] lastHolder; // guarded by this: who held the slot last, null when never used
+    private final long[] releasedAt; // guarded by this: clock when it was last freed
+    private final long[] releaseOrder; // guarded by this: 0 never freed, else a rising sequence number
+    private long releases; // guarded by this
 
-    AddressPool(IpPrefix pool4, IpPrefix pool6, Map<String, InetAddress> statics) {
+    /**
+     * @param statics static addresses by identity; each must be a client address of the pools
+     * @param quarantine how long an address freed by one identity is kept from the others
+     * @param clock the time in nanoseconds, e.g. {@code System::nanoTime}
+     */
+    AddressPool(IpPrefix pool4, IpPrefix pool6, Map<String, InetAddress> statics, Duration quarantine, LongSupplier clock) {
         if (!pool4.isIpv4()) {
             throw new IllegalArgumentException("pool " + pool4 + " is not IPv4: set pool to e.g. 10.7.0.0/24");
         }
         if (pool4.prefixLength() < 16 || pool4.prefixLength() > 29) {
             throw new IllegalArgumentException("pool " + pool4 + " must be between /16 and /29 (e.g. 10.7.0.0/24)");
         }
+        if (quarantine.isNegative()) {
+            throw new IllegalArgumentException("address.quarantine.seconds must not be negative: use e.g. 60");
+        }
         this.pool4 = pool4.network();
         this.base4 = toInt(this.pool4.address());
         this.slots = Math.min(MAX_SLOTS, 1 << (32 - pool4.prefixLength()));
+        this.quarantineNanos = quarantine.toNanos();
+        this.clock = clock;
         if (pool6 != null) {
             if (pool6.isIpv4()) {
                 throw new IllegalArgumentException("pool6 " + pool6 + " is not IPv6: set it to e.g. fd00:7::/64");
@@ -62,6 +104,10 @@ final class AddressPool<P> {
         }
         this.owners = new AtomicReferenceArray<>(slots);
         this.taken = new boolean[slots];
+        this.lastHolder = new String[slots];
+        this.releasedAt = new long[slots];
+        this.releaseOrder = new long[slots];
+        this.reservedFor = new String[slots];
         taken[0] = true;
         taken[SERVER] = true;
         taken[slots - 1] = true; // broadcast
@@ -72,10 +118,11 @@ final class AddressPool<P> {
                 throw new IllegalArgumentException("static address " + address.getHostAddress() + " for '" + identity
                         + "' is not a client address of pool " + pool4 + (pool6 == null ? "" : " / " + pool6));
             }
-            if (reserved.containsValue(slot)) {
+            if (reservedFor[slot] != null) {
                 throw new IllegalArgumentException("static address " + address.getHostAddress() + " is given to two identities");
             }
             reserved.put(identity, slot);
+            reservedFor[slot] = identity;
         });
     }
 
@@ -88,23 +135,49 @@ final class AddressPool<P> {
         return pool6;
     }
 
+    /** How many addresses clients can get: the pool without the network, server and broadcast addresses. */
+    int clientAddresses() {
+        return slots - 3;
+    }
+
     /**
-     * Takes a slot for {@code identity}: its static one when configured, else the lowest free one
-     * not reserved for someone else.
+     * Takes a slot for {@code identity}: its static one when configured; else the one it released
+     * last when that is free; else the free one released longest ago that is neither reserved for
+     * someone else nor in quarantine after another identity. The identity "" (an unauthenticated
+     * transport) is nobody: it gets nothing back, and what it frees is quarantined from everyone.
      *
-     * @return the slot, or -1 when the pool is exhausted or the identity's static slot is in use
+     * @return the slot, or {@link #EXHAUSTED}, {@link #QUARANTINED} or {@link #STATIC_IN_USE}
      */
     synchronized int allocate(String identity, P owner) {
         Integer fixed = reserved.get(identity);
         if (fixed != null) {
-            return claim(fixed, owner) ? fixed : -1;
+            return claim(fixed, identity, owner) ? fixed : STATIC_IN_USE;
         }
+        long now = clock.getAsLong();
+        int own = -1;
+        int oldest = -1;
+        boolean quarantined = false;
         for (int i = SERVER + 1; i < slots - 1; i++) {
-            if (!taken[i] && !reserved.containsValue(i) && claim(i, owner)) {
-                return i;
+            if (taken[i] || reservedFor[i] != null) {
+                continue;
+            }
+            String last = lastHolder[i];
+            if (last != null && !identity.isEmpty() && last.equals(identity)) {
+                if (own < 0 || releaseOrder[i] > releaseOrder[own]) {
+                    own = i;
+                }
+            } else if (last != null && now - releasedAt[i] < quarantineNanos) {
+                quarantined = true;
+            } else if (oldest < 0 || releaseOrder[i] < releaseOrder[oldest]) {
+                oldest = i;
             }
         }
-        return -1;
+        int slot = own >= 0 ? own : oldest;
+        if (slot < 0) {
+            return quarantined ? QUARANTINED : EXHAUSTED;
+        }
+        claim(slot, identity, owner);
+        return slot;
     }
 
     /** True when {@code identity} has a static address. */
@@ -112,19 +185,23 @@ final class AddressPool<P> {
         return reserved.containsKey(identity);
     }
 
-    private boolean claim(int slot, P owner) {
+    private boolean claim(int slot, String identity, P owner) {
         if (taken[slot]) {
             return false;
         }
         taken[slot] = true;
+        lastHolder[slot] = identity;
         owners.set(slot, owner);
         return true;
     }
 
+    /** Frees {@code slot} when {@code owner} holds it; from now on its quarantine runs. */
     synchronized void release(int slot, P owner) {
         if (slot > SERVER && slot < slots - 1 && owners.get(slot) == owner) {
             owners.set(slot, null);
             taken[slot] = false;
+            releasedAt[slot] = clock.getAsLong();
+            releaseOrder[slot] = ++releases;
         }
     }
 

@@ -4,14 +4,9 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
@@ -30,7 +25,7 @@ import org.minivpn.api.tun.TunSettings;
  * and routes stay in place while it reconnects, so nothing leaks out of the tunnel meanwhile.
  * See the package documentation for its threads.
  */
-final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable {
+final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.Target, AutoCloseable {
 
     /** Told of every state change, on the engine's threads. */
     interface StateListener {
@@ -48,16 +43,17 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final StateListener listener;
     private final Counters counters = new Counters();
     private final Object sendLock = new Object();
+    private final Object tunWriteLock = new Object(); // the receive thread writes packets, the TUN thread ICMPv6 errors
+    private final Ipv6Block ipv6Block; // TUN loop thread only
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
-    private final Object signal = new Object();
+    private final HelloExchange hello;
     private final TunLoop tunLoop;
-    private final Thread supervisor;
+    private final Reconnector reconnector;
 
     private volatile boolean running = true;
     private volatile Session session;
     private volatile Session handshaking;
-    private volatile CompletableFuture<PushedConfig> pendingConfig;
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
     private volatile long lastSeenNanos;
@@ -68,8 +64,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private volatile long keepaliveNanos;
     private volatile long timeoutNanos;
     private long nextPingNanos; // TUN loop thread only
-    private boolean lost; // guarded by signal
-    private String lostReason; // guarded by signal
+    private volatile boolean blockIpv6; // the tunnel has no IPv6 address
     private volatile AppliedRoutes routes;
     private volatile Instant connectedAt;
 
@@ -82,9 +77,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         this.server = server;
         this.serverLabel = serverLabel;
         this.listener = listener;
+        this.hello = new HelloExchange(settings);
         this.tunLoop = new TunLoop(tun, this);
-        this.supervisor = new Thread(this::superviseSession, "relay-" + tun.name() + "-reconnect");
-        supervisor.setDaemon(true);
+        this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
+        this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
     }
 
     /**
@@ -95,7 +91,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
             Session s = handshake();
-            PushedConfig pushed = awaitConfig(s);
+            PushedConfig pushed = hello.await(s, sendLock);
             applyTun(pushed);
             if (routing != null) {
                 routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
@@ -112,7 +108,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         connectedAt = Instant.now();
         tunLoop.start();
-        supervisor.start();
+        reconnector.start();
         change(ClientState.CONNECTED, "tunnel up: " + config.addresses());
     }
 
@@ -122,48 +118,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             throw new IOException("no transport is available: install one (e.g. org.minivpn.transport.dtls) in deploy/");
         }
         transportType = t.type();
-        CompletableFuture<PushedConfig> future = new CompletableFuture<>();
-        pendingConfig = future;
+        hello.begin();
         Session s = t.connect(server, settings.serverName(), this, settings.handshakeTimeout());
         handshaking = s;
         return s;
-    }
-
-    /** Sends a hello and waits for the server's configuration; a server that pushes none gets ours. */
-    private PushedConfig awaitConfig(Session s) throws IOException {
-        byte[] hello = Wire.hello();
-        synchronized (sendLock) {
-            s.send(hello, 0, hello.length);
-        }
-        try {
-            return pendingConfig.get(settings.configWait().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            if (!s.isOpen()) {
-                throw new IOException("the server closed the session: " + closeReason());
-            }
-            if (settings.staticAddresses().isEmpty()) {
-                s.close();
-                throw new SocketTimeoutException("the server pushed no configuration within "
-                        + settings.configWait().toMillis() + " ms and no static address is configured: set address in"
-                        + " configs/org.minivpn.relay.client.cfg");
-            }
-            LOG.log(Level.INFO, "the server pushed no configuration; using the configured " + settings.staticAddresses());
-            return PushedConfig.local(settings);
-        } catch (ExecutionException e) {
-            s.close();
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            s.close();
-            throw new IOException("interrupted while waiting for the server's configuration");
-        }
-    }
-
-    private volatile String goodbye;
-
-    private String closeReason() {
-        String g = goodbye;
-        return g != null ? g : "no reason given";
     }
 
     private void applyTun(PushedConfig pushed) throws IOException {
@@ -175,17 +133,25 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             tun.configure(new TunSettings(pushed.mtu(), pushed.addresses()));
         }
         config = pushed;
+        boolean block = !pushed.hasIpv6();
+        if (block && (old == null || old.hasIpv6())) {
+            LOG.log(Level.INFO, "the server pushes no IPv6 address: IPv6 packets are dropped and answered with ICMPv6"
+                    + " 'administratively prohibited'; nothing leaves outside the tunnel");
+        }
+        blockIpv6 = block;
         keepaliveNanos = pushed.keepalive().toNanos();
         timeoutNanos = pushed.timeout().toNanos();
     }
 
-    // ---- transport → TUN (the transport's receive thread) ----
+    // transport → TUN (the transport's receive thread)
 
     /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
     @Override
     public void drained() {
         try {
-            tun.flush();
+            synchronized (tunWriteLock) {
+                tun.flush();
+            }
         } catch (IOException e) {
             // the device is gone; the TUN loop learns it from its own read
         }
@@ -199,7 +165,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         lastSeenNanos = System.nanoTime();
         if (Wire.looksLikeIp(buf, off, len)) {
             try {
-                tun.write(buf, off, len);
+                synchronized (tunWriteLock) {
+                    tun.write(buf, off, len);
+                }
                 counters.bytesIn += len;
                 counters.packetsIn++;
             } catch (IOException e) {
@@ -209,15 +177,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         byte type = len > 0 ? buf[off] : 0;
         switch (type) {
-            case Wire.CONFIG -> {
-                CompletableFuture<PushedConfig> f = pendingConfig;
-                try {
-                    f.complete(PushedConfig.parse(Wire.parseConfig(buf, off, len), settings));
-                } catch (RuntimeException e) {
-                    f.completeExceptionally(new IOException("the server pushed a configuration this client cannot use: "
-                            + e.getMessage(), e));
-                }
-            }
+            case Wire.CONFIG -> hello.config(buf, off, len);
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
                     synchronized (sendLock) {
@@ -231,9 +191,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
                 }
             }
             case Wire.GOODBYE -> {
-                goodbye = Wire.goodbyeReason(buf, off, len);
+                String goodbye = Wire.goodbyeReason(buf, off, len);
                 LOG.log(Level.WARNING, "the server said goodbye: " + goodbye);
-                pendingConfig.completeExceptionally(new IOException("the server refused the tunnel: " + goodbye));
+                hello.goodbye(goodbye);
                 s.close();
                 sessionLost(s, "the server said: " + goodbye);
             }
@@ -250,16 +210,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         if (s != session) {
             return;
         }
-        synchronized (signal) {
-            if (!lost) {
-                lost = true;
-                lostReason = reason;
-            }
-            signal.notifyAll();
-        }
+        reconnector.lost(reason);
     }
 
-    // ---- TUN → transport (the relay's own thread) ----
+    // TUN → transport (the relay's own thread)
 
     @Override
     public void fromTun(byte[] buf, int n) {
@@ -315,8 +269,16 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    /** Sends one packet read from the TUN; while there is no session it is dropped, never sent elsewhere. */
+    /**
+     * Sends one packet read from the TUN; while there is no session it is dropped, never sent
+     * elsewhere. An IPv6 packet when the tunnel has no IPv6 address is dropped too (see {@link Ipv6Block}).
+     */
     void toServer(byte[] buf, int n) {
+        if (blockIpv6 && n > 0 && (buf[0] & 0xf0) == 0x60) {
+            ipv6Block.drop(buf, n);
+            counters.droppedOut++;
+            return;
+        }
         Session s = session;
         if (s == null || state != ClientState.CONNECTED) {
             counters.droppedOut++;
@@ -333,59 +295,28 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    // ---- reconnects (the supervisor thread) ----
+    // reconnects (the reconnect thread)
 
-    private void superviseSession() {
-        Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.reconnectMax());
-        while (running) {
-            String reason;
-            synchronized (signal) {
-                while (running && !lost) {
-                    try {
-                        signal.wait(1000);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                reason = lostReason;
-                lost = false;
-            }
-            if (!running) {
-                return;
-            }
-            Session old = session;
-            session = null; // before closing: its closed() callback must not count as a new loss
-            if (old != null) {
-                old.close();
-            }
-            change(ClientState.RECONNECTING, reason);
-            backoff.reset();
-            while (running) {
-                try {
-                    goodbye = null;
-                    Session s = handshake();
-                    applyTun(awaitConfig(s));
-                    lastSeenNanos = System.nanoTime();
-                    session = s;
-                    reconnects++;
-                    change(ClientState.CONNECTED, "reconnected");
-                    break;
-                } catch (IOException | RuntimeException e) {
-                    long delay = backoff.nextDelayMillis();
-                    LOG.log(Level.WARNING, "reconnect to " + serverLabel + " failed (" + e.getMessage() + "); next try in "
-                            + delay + " ms");
-                    synchronized (signal) {
-                        try {
-                            if (running) {
-                                signal.wait(delay);
-                            }
-                        } catch (InterruptedException ie) {
-                            return;
-                        }
-                    }
-                }
-            }
+    /** Lets go of a lost session; the TUN and routes stay. On the reconnect thread. */
+    @Override
+    public void drop(String reason) {
+        Session old = session;
+        session = null; // before closing: its closed() callback must not count as a new loss
+        if (old != null) {
+            old.close();
         }
+        change(ClientState.RECONNECTING, reason);
+    }
+
+    /** Makes a new session and takes the configuration it brings. On the reconnect thread. */
+    @Override
+    public void reestablish() throws IOException {
+        Session s = handshake();
+        applyTun(hello.await(s, sendLock));
+        lastSeenNanos = System.nanoTime();
+        session = s;
+        reconnects++;
+        change(ClientState.CONNECTED, "reconnected");
     }
 
     /** Drops the current session so that the next one is made with the transport chosen now. */
@@ -396,7 +327,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    // ---- state ----
+    // state
 
     ClientState state() {
         return state;
@@ -409,7 +340,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         AppliedRoutes r = routes;
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
-                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes());
+                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes(),
+                state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
+                tunLoop.failures());
     }
 
     Traffic traffic() {
@@ -431,9 +364,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             return;
         }
         running = false;
-        synchronized (signal) {
-            signal.notifyAll();
-        }
         Session s = session;
         if (s != null) {
             byte[] bye = Wire.goodbye("the client disconnected");
@@ -442,7 +372,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             }
         }
         tunLoop.stop();
-        join(supervisor);
+        reconnector.stop();
         undo();
         clearTun();
         change(ClientState.DISCONNECTED, "disconnected");
@@ -473,16 +403,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         if (routes != null) {
             routes.close();
             routes = null;
-        }
-    }
-
-    private static void join(Thread t) {
-        if (t.isAlive() && Thread.currentThread() != t) {
-            try {
-                t.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

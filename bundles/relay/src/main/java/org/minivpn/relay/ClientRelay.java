@@ -251,7 +251,7 @@ public final class ClientRelay implements VpnClient {
     public synchronized ClientStatus status() {
         if (engine == null) {
             return new ClientStatus(ClientState.DISCONNECTED, "", List.of(), "", "", Traffic.NONE, null, Instant.now(), 0,
-                    null, List.of());
+                    null, List.of(), false, 0, 0);
         }
         return engine.status();
     }

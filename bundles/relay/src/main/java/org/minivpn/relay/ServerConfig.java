@@ -31,11 +31,24 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "routes pushed to clients (CIDR), used by split-tunnel clients")
     String[] routes() default {};
 
+    /** Off by default, as OpenVPN's client-to-client: a client reaches the server and what lies beyond it only. */
     @AttributeDefinition(description = "let clients reach each other through the server")
-    boolean client_to_client() default true;
+    boolean client_to_client() default false;
 
     @AttributeDefinition(description = "static tunnel addresses by client identity, as identity=address")
     String[] statics() default {};
+
+    /**
+     * Off by default, as OpenVPN without duplicate-cn: a new session of an identity replaces its old
+     * one, so that one certificate holds one address and cannot take the whole pool.
+     */
+    @AttributeDefinition(description = "let one identity (certificate) hold several sessions at once; when false a new"
+            + " session of an identity replaces its old one")
+    boolean duplicate_identity() default false;
+
+    @AttributeDefinition(description = "seconds an address freed by one client is kept from other clients, so that"
+            + " traffic still addressed to the departed client reaches nobody else")
+    int address_quarantine_seconds() default 60;
 
     @AttributeDefinition(description = "interface NATed traffic leaves by; empty for the default route's")
     String egress() default "";

@@ -6,12 +6,8 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.SessionInfo;
 import org.minivpn.api.route.AppliedRoutes;
@@ -36,9 +32,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final Transport transport;
     private final RouteConfigurator routing;
     private final ServerSettings settings;
-    private final AddressPool<Peer> pool;
-    private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
-    private Peer lastSent; // the relay's own thread: the peer whose session may hold records back
+    private final AddressPool<ServerPeer> pool;
+    private final Admission admission;
+    private ServerPeer lastSent; // the relay's own thread: the peer whose session may hold records back
     private final Object tunWriteLock = new Object();
     private final Counters unrouted = new Counters();
     private final TunLoop tunLoop;
@@ -49,34 +45,14 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private TransportServer server;
     private volatile AppliedRoutes routes;
 
-    /** State of one client session. Sends to it are guarded by its monitor. */
-    static final class Peer {
-        final Session session;
-        final String identity;
-        final Counters counters = new Counters();
-        final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by this
-        volatile long lastSeenNanos;
-        volatile long rttNanos = -1;
-        volatile Instant lastSeen = Instant.now();
-        long nextPingNanos; // TUN thread only
-        int slot = -1;
-        int address4;
-        long address6High;
-        long address6Low;
-        boolean hasAddress6;
-
-        Peer(Session session) {
-            this.session = session;
-            this.identity = session.peerIdentity();
-        }
-    }
-
     ServerEngine(TunDevice tun, Transport transport, RouteConfigurator routing, ServerSettings settings) {
         this.tun = tun;
         this.transport = transport;
         this.routing = routing;
         this.settings = settings;
-        this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics());
+        this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics(), settings.addressQuarantine(),
+                System::nanoTime);
+        this.admission = new Admission(pool, settings);
         this.keepaliveNanos = settings.keepalive().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
         this.tunLoop = new TunLoop(tun, this);
@@ -113,26 +89,26 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return server.localAddress();
     }
 
-    // ---- transport → TUN (the transport's receive thread) ----
+    // transport → TUN (the transport's receive thread)
 
     @Override
     public void opened(Session session) {
-        Peer p = new Peer(session);
+        ServerPeer p = new ServerPeer(session);
         p.lastSeenNanos = System.nanoTime();
         session.attach(p);
-        peers.add(p);
+        admission.opened(p);
     }
 
     @Override
     public void received(Session session, byte[] buf, int off, int len) {
-        Peer p = (Peer) session.attachment();
+        ServerPeer p = (ServerPeer) session.attachment();
         if (p == null) {
             opened(session);
-            p = (Peer) session.attachment();
+            p = (ServerPeer) session.attachment();
         }
         p.lastSeenNanos = System.nanoTime();
         if (Wire.looksLikeIp(buf, off, len)) {
-            if (p.slot < 0 && !assignStatic(p)) {
+            if (p.slot < 0 && !admission.assign(p, false)) {
                 return;
             }
             fromClient(p, buf, off, len);
@@ -154,7 +130,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     }
 
     /** One IP packet from a client: checked against its address, then written to the TUN. */
-    private void fromClient(Peer p, byte[] buf, int off, int len) {
+    private void fromClient(ServerPeer p, byte[] buf, int off, int len) {
         Counters c = p.counters;
         int v = Wire.ipVersion(buf, off, len);
         boolean own;
@@ -189,14 +165,14 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    private void control(Peer p, byte[] buf, int off, int len) {
+    private void control(ServerPeer p, byte[] buf, int off, int len) {
         byte type = len > 0 ? buf[off] : 0;
         switch (type) {
             case Wire.HELLO -> hello(p);
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
                     synchronized (p) {
-                        sendQuietly(p, p.control, Wire.pong(buf, off, p.control));
+                        p.sendControl(p.control, Wire.pong(buf, off, p.control));
                     }
                 }
             }
@@ -210,86 +186,26 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    private void hello(Peer p) {
-        if (p.slot < 0) {
-            int slot = pool.allocate(p.identity, p);
-            if (slot < 0) {
-                refuse(p, pool.hasStatic(p.identity)
-                        ? "the static address of '" + p.identity + "' is in use by another session"
-                        : "the address pool " + pool.pool4() + " is exhausted: the server admin can enlarge pool in"
-                                + " configs/org.minivpn.relay.server.cfg or vpn:kick idle clients");
-                return;
-            }
-            bind(p, slot);
+    private void hello(ServerPeer p) {
+        if (!admission.assign(p, true)) {
+            return;
         }
-        List<Map.Entry<String, String>> lines = new ArrayList<>();
-        lines.add(new SimpleEntry<>("address", pool.prefix4(p.slot).toString()));
-        lines.add(new SimpleEntry<>("gateway", pool.prefix4(AddressPool.SERVER).address().getHostAddress()));
-        if (p.hasAddress6) {
-            lines.add(new SimpleEntry<>("address6", pool.prefix6(p.slot).toString()));
-            lines.add(new SimpleEntry<>("gateway6", pool.prefix6(AddressPool.SERVER).address().getHostAddress()));
+        int slot = p.slot;
+        if (slot >= 0) {
+            byte[] config = admission.config(p, slot);
+            p.sendControl(config, config.length);
         }
-        lines.add(new SimpleEntry<>("mtu", Integer.toString(settings.mtu())));
-        for (IpPrefix r : settings.routes()) {
-            lines.add(new SimpleEntry<>("route", r.toString()));
-        }
-        lines.add(new SimpleEntry<>("keepalive", Long.toString(settings.keepalive().toMillis())));
-        lines.add(new SimpleEntry<>("timeout", Long.toString(settings.timeout().toMillis())));
-        byte[] config = Wire.config(lines);
-        synchronized (p) {
-            sendQuietly(p, config, config.length);
-        }
-    }
-
-    /** A client that sent packets without a hello gets its static address, or is refused. */
-    private boolean assignStatic(Peer p) {
-        if (!pool.hasStatic(p.identity)) {
-            refuse(p, "'" + p.identity + "' sent packets without a hello and has no static address: configure one"
-                    + " for it in statics of configs/org.minivpn.relay.server.cfg, or use a MiniVPN client");
-            return false;
-        }
-        int slot = pool.allocate(p.identity, p);
-        if (slot < 0) {
-            refuse(p, "the static address of '" + p.identity + "' is in use by another session");
-            return false;
-        }
-        bind(p, slot);
-        return true;
-    }
-
-    private void bind(Peer p, int slot) {
-        p.slot = slot;
-        p.address4 = pool.address4(slot);
-        IpPrefix six = pool.prefix6(slot);
-        if (six != null) {
-            byte[] a = six.address().getAddress();
-            p.address6High = Wire.getLong(a, 0);
-            p.address6Low = Wire.getLong(a, 8);
-            p.hasAddress6 = true;
-        }
-        LOG.log(Level.INFO, "client '" + p.identity + "' from " + p.session.remoteAddress() + " is " + pool.prefix4(slot)
-                + (six == null ? "" : " " + six));
-    }
-
-    private void refuse(Peer p, String reason) {
-        LOG.log(Level.WARNING, "refused '" + p.identity + "' from " + p.session.remoteAddress() + ": " + reason);
-        byte[] bye = Wire.goodbye(reason);
-        synchronized (p) {
-            sendQuietly(p, bye, bye.length);
-        }
-        p.session.close();
     }
 
     @Override
     public void closed(Session session, String reason) {
-        Peer p = (Peer) session.attachment();
-        if (p != null && peers.remove(p)) {
-            pool.release(p.slot, p);
-            LOG.log(Level.INFO, "client '" + p.identity + "' left: " + reason);
+        ServerPeer p = (ServerPeer) session.attachment();
+        if (p != null) {
+            admission.closed(p, reason);
         }
     }
 
-    // ---- TUN → transport (the relay's own thread) ----
+    // TUN → transport (the relay's own thread)
 
     @Override
     public void fromTun(byte[] buf, int n) {
@@ -313,7 +229,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     /** Routes one packet read from the TUN to the session that owns its destination. */
     void toClient(byte[] buf, int n) {
         int v = Wire.ipVersion(buf, 0, n);
-        Peer p;
+        ServerPeer p;
         if (v == 4) {
             p = pool.owner4(Wire.ipv4Destination(buf, 0));
         } else if (v == 6) {
@@ -342,7 +258,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     }
 
     private void housekeeping(long now) {
-        for (Peer p : peers) {
+        for (ServerPeer p : admission.peers()) {
             if (now - p.lastSeenNanos > timeoutNanos) {
                 LOG.log(Level.INFO, "client '" + p.identity + "' silent for " + settings.timeout().toSeconds() + " s: dropped");
                 p.session.close();
@@ -350,7 +266,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             } else if (p.slot >= 0 && now - p.nextPingNanos >= 0) {
                 p.nextPingNanos = now + keepaliveNanos;
                 synchronized (p) {
-                    sendQuietly(p, p.control, Wire.ping(p.control, Wire.PING, now));
+                    p.sendControl(p.control, Wire.ping(p.control, Wire.PING, now));
                 }
             }
         }
@@ -362,7 +278,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         lastSent = null;
     }
 
-    private static void flush(Peer p) {
+    private static void flush(ServerPeer p) {
         if (p == null) {
             return;
         }
@@ -375,25 +291,17 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    /** Sends a control record (and what data is held back before it); the caller holds the peer's monitor. */
-    private static void sendQuietly(Peer p, byte[] b, int len) {
-        try {
-            p.session.send(b, 0, len);
-        } catch (IOException e) {
-            p.counters.droppedOut++;
-        }
-    }
-
-    // ---- state ----
+    // state
 
     List<SessionInfo> sessions() {
         List<SessionInfo> out = new ArrayList<>();
-        for (Peer p : peers) {
+        for (ServerPeer p : admission.peers()) {
             List<IpPrefix> addresses = new ArrayList<>();
-            if (p.slot >= 0) {
-                addresses.add(pool.prefix4(p.slot));
+            int slot = p.slot;
+            if (slot >= 0) {
+                addresses.add(pool.prefix4(slot));
                 if (p.hasAddress6) {
-                    addresses.add(pool.prefix6(p.slot));
+                    addresses.add(pool.prefix6(slot));
                 }
             }
             long rtt = p.rttNanos;
@@ -408,16 +316,13 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     /** Ends the sessions of a client named by identity or tunnel address; returns how many. */
     int kick(String who) {
         int n = 0;
-        for (Peer p : peers) {
+        for (ServerPeer p : admission.peers()) {
+            int slot = p.slot;
             boolean match = p.identity.equals(who)
-                    || (p.slot >= 0 && (pool.prefix4(p.slot).address().getHostAddress().equals(who)
-                            || (p.hasAddress6 && pool.prefix6(p.slot).address().getHostAddress().equals(who))));
+                    || (slot >= 0 && (pool.prefix4(slot).address().getHostAddress().equals(who)
+                            || (p.hasAddress6 && pool.prefix6(slot).address().getHostAddress().equals(who))));
             if (match) {
-                byte[] bye = Wire.goodbye("disconnected by the server's administrator");
-                synchronized (p) {
-                    sendQuietly(p, bye, bye.length);
-                }
-                p.session.close();
+                p.goodbye("disconnected by the server's administrator");
                 closed(p.session, "kicked");
                 n++;
             }
@@ -430,6 +335,11 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return r == null ? List.of() : r.changes();
     }
 
+    /** Unexpected failures of the relay's thread it survived (see {@link TunLoop}). */
+    long relayFailures() {
+        return tunLoop.failures();
+    }
+
     long unroutedDrops() {
         return unrouted.droppedOut;
     }
@@ -437,17 +347,15 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     /** Says goodbye to every client, stops listening and relaying, and undoes routing. Idempotent. */
     @Override
     public void close() {
-        for (Peer p : peers) {
-            byte[] bye = Wire.goodbye("the server is shutting down");
-            synchronized (p) {
-                sendQuietly(p, bye, bye.length);
-            }
+        byte[] bye = Wire.goodbye("the server is shutting down");
+        for (ServerPeer p : admission.peers()) {
+            p.sendControl(bye, bye.length);
         }
         if (server != null) {
             server.close();
         }
         tunLoop.stop();
-        peers.clear();
+        admission.clear();
         if (routes != null) {
             routes.close();
             routes = null;

@@ -146,7 +146,8 @@ public final class ServerRelay implements VpnServer {
             return new ServerSettings(IpPrefix.parseAddress(c.listen()), port > 0 ? port : c.port(), IpPrefix.parse(c.pool()),
                     c.pool6().isBlank() ? null : IpPrefix.parse(c.pool6()), c.mtu(), routes, c.client_to_client(), statics,
                     c.egress().isBlank() ? null : c.egress().strip(), Duration.ofSeconds(c.keepalive_seconds()),
-                    Duration.ofSeconds(c.timeout_seconds()));
+                    Duration.ofSeconds(c.timeout_seconds()), c.duplicate_identity(),
+                    Duration.ofSeconds(c.address_quarantine_seconds()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }
@@ -175,6 +176,11 @@ public final class ServerRelay implements VpnServer {
     @Override
     public synchronized List<String> routes() {
         return engine == null ? List.of() : engine.routes();
+    }
+
+    @Override
+    public synchronized long relayFailures() {
+        return engine == null ? 0 : engine.relayFailures();
     }
 
     @Override

@@ -20,9 +20,13 @@ import org.minivpn.api.IpPrefix;
  * @param egress the interface NATed traffic leaves by, or null for the default route's
  * @param keepalive how often each side pings the other
  * @param timeout silence after which a peer is declared dead
+ * @param duplicateIdentity true to let one identity hold several sessions (and addresses) at once;
+ *     false to let a new session replace the identity's old one
+ * @param addressQuarantine how long an address freed by one identity is kept from the others
  */
 record ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
-        boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout) {
+        boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
+        boolean duplicateIdentity, Duration addressQuarantine) {
 
     ServerSettings {
         routes = List.copyOf(routes);

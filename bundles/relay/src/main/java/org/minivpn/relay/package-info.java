@@ -19,7 +19,17 @@
  *
  *  [relay-tun0-reconnect]: waits for a lost session, then re-handshakes with exponential backoff
  *  and jitter while the TUN and routes stay (packets meanwhile are dropped, never sent elsewhere).
+ *  A client whose tunnel has no IPv6 address drops IPv6 read from the TUN and answers it with an
+ *  ICMPv6 error written back to the TUN ({@link org.minivpn.relay.Ipv6Block}).
  * </pre>
+ *
+ * <p>Admission on the server ({@link org.minivpn.relay.Admission}): one session per identity
+ * unless configured otherwise, a new one replacing the old; addresses from the {@link
+ * org.minivpn.relay.AddressPool}, where an identity gets its last address back and an address freed
+ * by one identity waits out a quarantine before another may have it.
+ *
+ * <p>The relay's own thread survives a RuntimeException with one packet or tick: it is counted,
+ * logged (rate-limited) and relaying goes on ({@link org.minivpn.relay.TunLoop}).
  *
  * <p>Threads: one relay thread per direction. TUN to network is the relay's own thread, which also
  * sends keepalives and finds dead peers, so that per-packet work never waits on a timer. Network to

@@ -87,7 +87,8 @@ class AllocationTest {
     void theServerRelaysWithoutAllocating() throws IOException {
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0, IpPrefix.parse("10.7.0.0/24"), null,
-                1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60));
+                1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60), false,
+                Duration.ofSeconds(60));
         ServerEngine engine = new ServerEngine(tun.device(), null, null, s);
         CountingSession session = new CountingSession();
         engine.opened(session);
@@ -157,6 +158,53 @@ class AllocationTest {
             assertTrue(session.sent - before >= PACKETS, "every packet reached the session");
             assertEquals(2L * PACKETS, engine.traffic().packetsIn(), "warm-up and measured rounds all arrived");
             assertTrue(bytes < 16 * 1024, "allocated " + bytes + " bytes for " + PACKETS + " packets each way");
+        } finally {
+            engine.close();
+        }
+    }
+
+    @Test
+    void theClientDropsAndAnswersIpv6WithoutAllocatingWhenItsTunnelHasNone() throws IOException {
+        MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
+        CountingSession session = new CountingSession();
+        Transport transport = new Transport() {
+            @Override
+            public String type() {
+                return "counting";
+            }
+
+            @Override
+            public Session connect(InetSocketAddress server, String name, SessionHandler handler, Duration timeout) {
+                session.handler = handler;
+                return session;
+            }
+
+            @Override
+            public TransportServer listen(InetSocketAddress bind, SessionHandler handler) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1));
+        ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
+                new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
+        engine.connect();
+        try {
+            byte[] up = Packets.ipv6("2001:db8:1::5", "2001:db8:2::9", "x".repeat(1300));
+            byte[] drain = new byte[2048];
+            MemoryTunDevice kernel = tun.kernel();
+            long before = session.sent;
+            long bytes = allocatedAround(() -> {
+                try {
+                    engine.toServer(up, up.length);
+                    kernel.read(drain, 0, drain.length, 0);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertEquals(before, session.sent, "no IPv6 packet reached the session");
+            assertEquals(2L * PACKETS, engine.status().ipv6Dropped());
+            assertTrue(bytes < 16 * 1024, "allocated " + bytes + " bytes for " + PACKETS + " packets");
         } finally {
             engine.close();
         }

@@ -1,6 +1,7 @@
 package org.minivpn.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,7 +47,7 @@ class RelayTest {
         statics.forEach((k, v) -> st.put(k, IpPrefix.parseAddress(v)));
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 23232, IpPrefix.parse(pool),
                 pool6 == null ? null : IpPrefix.parse(pool6), 1400, List.of(IpPrefix.parse("192.0.2.0/24")), clientToClient,
-                st, null, Duration.ofMillis(200), Duration.ofSeconds(2));
+                st, null, Duration.ofMillis(200), Duration.ofSeconds(2), false, Duration.ofSeconds(60));
         ServerEngine e = new ServerEngine(serverTun.device(), transport, null, s);
         e.start();
         open.add(e);
@@ -161,16 +162,69 @@ class RelayTest {
     }
 
     @Test
+    void clientsReachEachOtherWhenAllowed() throws Exception {
+        server("10.7.0.0/24", "fd00:7::/64", Map.of(), true);
+        Client a = client("a");
+        Client b = client("b");
+        byte[] p = Packets.ipv4("10.7.0.2", "10.7.0.3", "hi b");
+        a.kernel.write(p, 0, p.length);
+        assertEquals("hi b", Packets.readText(serverTun.kernel(), 2000), "passed to the server's TUN, which routes it");
+        byte[] six = Packets.ipv6("fd00:7::3", "fd00:7::2", "hi a");
+        b.kernel.write(six, 0, six.length);
+        assertEquals("hi a", Packets.readText(serverTun.kernel(), 2000));
+    }
+
+    @Test
+    void clientsDoNotReachEachOtherOverIpv6EitherWhenNotAllowed() throws Exception {
+        ServerEngine s = server("10.7.0.0/24", "fd00:7::/64", Map.of(), false);
+        client("a");
+        Client b = client("b");
+        byte[] six = Packets.ipv6("fd00:7::3", "fd00:7::2", "hi a");
+        b.kernel.write(six, 0, six.length);
+        byte[] out = Packets.ipv6("fd00:7::3", "2001:db8::1", "out");
+        b.kernel.write(out, 0, out.length);
+        assertEquals("out", Packets.readText(serverTun.kernel(), 2000), "only the packet that leaves the tunnel net");
+        waitFor(() -> s.sessions().stream().anyMatch(i -> i.identity().equals("b") && i.traffic().dropped() == 1),
+                "counted as a drop");
+    }
+
+    @Test
     void ipv6TravelsThroughTheTunnel() throws Exception {
         server("10.7.0.0/24", "fd00:7::/64", Map.of(), true);
         Client c = client("six");
         assertTrue(c.device.settings().addresses().contains(IpPrefix.parse("fd00:7::2/64")));
+        assertFalse(c.engine.status().ipv6Blocked());
         byte[] up = Packets.ipv6("fd00:7::2", "2001:db8::1", "up6");
         c.kernel.write(up, 0, up.length);
         assertEquals("up6", Packets.readText(serverTun.kernel(), 2000));
         byte[] down = Packets.ipv6("2001:db8::1", "fd00:7::2", "down6");
         serverTun.kernel().write(down, 0, down.length);
         assertEquals("down6", Packets.readText(c.kernel, 2000));
+    }
+
+    @Test
+    void withoutTunnelIpv6TheClientDropsIpv6AndTellsTheApplication() throws Exception {
+        server(); // no pool6
+        Client c = client("four");
+        assertTrue(c.engine.status().ipv6Blocked());
+        byte[] leak = Packets.ipv6("2001:db8:1::5", "2001:db8:2::9", "leak");
+        c.kernel.write(leak, 0, leak.length);
+        byte[] answer = new byte[2048];
+        int n = -1;
+        for (long deadline = System.currentTimeMillis() + 2000; n < 0 && System.currentTimeMillis() < deadline;) {
+            n = c.kernel.read(answer, 0, answer.length, 50);
+        }
+        assertEquals(48 + leak.length, n, "an ICMPv6 error comes back into the TUN");
+        assertEquals(58, answer[6]);
+        assertEquals(1, answer[40], "destination unreachable");
+        assertEquals(1, answer[41], "administratively prohibited");
+        assertTrue(Ipv6BlockTest.checksumVerifies(answer, n));
+        assertNull(Packets.readText(serverTun.kernel(), 300), "nothing reaches the server");
+        waitFor(() -> c.engine.status().ipv6Dropped() == 1 && c.engine.traffic().dropped() == 1, "the drop is counted");
+        assertEquals(0, c.engine.traffic().packetsOut());
+        byte[] v4 = Packets.ipv4("10.7.0.2", "198.51.100.7", "v4 still flows");
+        c.kernel.write(v4, 0, v4.length);
+        assertEquals("v4 still flows", Packets.readText(serverTun.kernel(), 2000));
     }
 
     @Test

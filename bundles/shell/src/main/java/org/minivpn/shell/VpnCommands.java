@@ -12,8 +12,6 @@ import org.apache.felix.service.command.Parameter;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
 import org.minivpn.api.relay.ConnectRequest;
-import org.minivpn.api.relay.SessionInfo;
-import org.minivpn.api.relay.Traffic;
 import org.minivpn.api.relay.VpnClient;
 import org.minivpn.api.relay.VpnServer;
 import org.minivpn.api.transport.Transport;
@@ -93,7 +91,7 @@ public final class VpnCommands {
         long start = System.nanoTime();
         c.connect(new ConnectRequest(host, port, transport.isEmpty() ? null : transport, split));
         ClientStatus s = c.status();
-        return "connected to " + s.server() + " as " + join(s.tunnelAddresses()) + " over " + s.transport()
+        return "connected to " + s.server() + " as " + StatusText.join(s.tunnelAddresses()) + " over " + s.transport()
                 + (s.cipherSuite().isEmpty() ? " (NOT ENCRYPTED)" : " (" + s.cipherSuite() + ")") + " in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms"
                 + (split ? "; split tunnel: only pushed routes use it" : "; all traffic goes through the tunnel");
@@ -115,21 +113,10 @@ public final class VpnCommands {
         if (c == null) {
             out.append(NO_CLIENT).append('\n');
         } else {
-            ClientStatus s = c.status();
-            line(out, "state", s.state().name() + " since " + s.since());
-            line(out, "server", s.server());
-            line(out, "tunnel", join(s.tunnelAddresses()));
-            line(out, "transport", s.transport());
-            line(out, "cipher", s.cipherSuite());
-            line(out, "traffic", traffic(s.traffic()));
-            Duration up = s.connectedAt() == null ? null : Duration.between(s.connectedAt(), Instant.now());
-            line(out, "rate", up == null || up.isZero() ? "" : rate(s.traffic(), up));
-            line(out, "rtt", s.rtt() == null ? "" : String.format("%.2f ms", s.rtt().toNanos() / 1e6));
-            line(out, "uptime", up == null ? "" : up.withNanos(0).toString().substring(2).toLowerCase());
-            line(out, "reconnects", String.valueOf(s.reconnects()));
+            out.append(StatusText.client(c.status(), Instant.now()));
         }
         if (srv != null && srv.isRunning()) {
-            line(out, "serving", srv.endpoint() + ", " + srv.sessions().size() + " session(s); see vpn:sessions");
+            out.append(StatusText.serving(srv.endpoint(), srv.sessions().size(), srv.relayFailures()));
         }
         return out.toString().stripTrailing();
     }
@@ -162,17 +149,7 @@ public final class VpnCommands {
         if (!s.isRunning()) {
             return "the server is not running: start it with vpn:serve";
         }
-        List<SessionInfo> all = s.sessions();
-        StringBuilder out = new StringBuilder(String.format("%-20s %-18s %-22s %-12s %-12s %-8s %s%n", "IDENTITY",
-                "TUNNEL", "ENDPOINT", "IN", "OUT", "RTT", "LAST SEEN"));
-        for (SessionInfo i : all) {
-            out.append(String.format("%-20s %-18s %-22s %-12s %-12s %-8s %s ago%n", i.identity(),
-                    i.tunnelAddresses().isEmpty() ? "-" : i.tunnelAddresses().get(0).address().getHostAddress(),
-                    i.remote().getAddress().getHostAddress() + ":" + i.remote().getPort(), bytes(i.traffic().bytesIn()),
-                    bytes(i.traffic().bytesOut()), i.rtt() == null ? "-" : i.rtt().toMillis() + "ms",
-                    Duration.between(i.lastSeen(), Instant.now()).toSeconds() + "s"));
-        }
-        return out.append(all.size()).append(" session(s)").toString();
+        return StatusText.sessions(s.sessions(), Instant.now());
     }
 
     @Descriptor("end a client's session on the server")
@@ -232,37 +209,5 @@ public final class VpnCommands {
             throw new IllegalStateException(missing);
         }
         return service;
-    }
-
-    private static String join(List<?> items) {
-        return items.isEmpty() ? "" : String.join(" ", items.stream().map(Object::toString).toList());
-    }
-
-    private static String traffic(Traffic t) {
-        return "in " + bytes(t.bytesIn()) + " / " + t.packetsIn() + " pkts, out " + bytes(t.bytesOut()) + " / "
-                + t.packetsOut() + " pkts, dropped " + t.dropped();
-    }
-
-    private static String rate(Traffic t, Duration over) {
-        double seconds = over.toNanos() / 1e9;
-        return String.format("in %.1f kbit/s, out %.1f kbit/s (average since connect)", t.bytesIn() * 8 / seconds / 1e3,
-                t.bytesOut() * 8 / seconds / 1e3);
-    }
-
-    static String bytes(long b) {
-        if (b < 1024) {
-            return b + " B";
-        }
-        if (b < 1024 * 1024) {
-            return String.format("%.1f KiB", b / 1024.0);
-        }
-        if (b < 1024L * 1024 * 1024) {
-            return String.format("%.1f MiB", b / 1048576.0);
-        }
-        return String.format("%.2f GiB", b / 1073741824.0);
-    }
-
-    private static void line(StringBuilder out, String key, String value) {
-        out.append(String.format("%-11s %s%n", key, value.isEmpty() ? "-" : value));
     }
 }

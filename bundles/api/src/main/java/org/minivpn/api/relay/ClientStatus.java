@@ -19,10 +19,15 @@ import org.minivpn.api.IpPrefix;
  * @param reconnects how many times the session was re-made since {@code connect}
  * @param connectedAt when the current connection was first made, or null when disconnected
  * @param routes what the routing configurator changed for this connection, one line each
+ * @param ipv6Blocked true when the tunnel has no IPv6 address: the client drops every IPv6 packet
+ *     read from the TUN (answering with ICMPv6 "administratively prohibited") instead of sending it
+ * @param ipv6Dropped IPv6 packets dropped so, since {@code connect}; also counted in {@code traffic}
+ * @param relayFailures unexpected failures of the relay's own thread since {@code connect}; each was
+ *     logged (the first with its stack trace) and relaying went on
  */
 public record ClientStatus(ClientState state, String server, List<IpPrefix> tunnelAddresses, String transport,
         String cipherSuite, Traffic traffic, Duration rtt, Instant since, int reconnects, Instant connectedAt,
-        List<String> routes) {
+        List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures) {
 
     public ClientStatus {
         tunnelAddresses = List.copyOf(tunnelAddresses);

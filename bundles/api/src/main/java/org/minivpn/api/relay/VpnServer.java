@@ -28,6 +28,12 @@ public interface VpnServer {
     /** What the routing configurator changed for the server, one line each; empty when not running. */
     List<String> routes();
 
+    /**
+     * Unexpected failures of the relay's own thread since {@link #start}, each logged (the first with
+     * its stack trace) while relaying went on; 0 when not running.
+     */
+    long relayFailures();
+
     /** A snapshot of the live sessions. */
     List<SessionInfo> sessions();
 

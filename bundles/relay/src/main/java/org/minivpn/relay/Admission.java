@@ -1,0 +1,184 @@
+package org.minivpn.relay;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.minivpn.api.IpPrefix;
+
+/**
+ * Which sessions the server holds and which address each has: a session is admitted when its
+ * handshake completes, gets an address at its hello (or at its first packet when its identity has
+ * a static one), and gives it back when it ends.
+ *
+ * <p>One session per identity, unless {@code duplicate.identity} is set: a new session of an
+ * identity replaces the old one, as OpenVPN does without {@code duplicate-cn}, so that one
+ * certificate holds one address and cannot take the whole pool from many source ports. A client
+ * that lost its session (a reboot, a new NAT mapping) comes back at once and, the old address now
+ * being free, gets it again. An identity with a static address always has one session, since the
+ * address cannot be shared. A peer can only ever replace sessions of its own authenticated
+ * identity, never another's. The identity "" (an unauthenticated, debugging-only transport) names
+ * nobody: those sessions never replace each other.
+ *
+ * <p>All changes happen under one lock, so a hello racing with the session's replacement or end
+ * never leaves an address held by a session that is gone. Sessions are closed outside the lock:
+ * a transport may call {@code closed} back from its own locks.
+ */
+final class Admission {
+
+    private static final Logger LOG = System.getLogger(Admission.class.getName());
+    private static final String CONFIG_FILE = "configs/org.minivpn.relay.server.cfg";
+
+    private final AddressPool<ServerPeer> pool;
+    private final ServerSettings settings;
+    private final Object lock = new Object();
+    private final Set<ServerPeer> peers = ConcurrentHashMap.newKeySet(); // changed under lock, read by anyone
+
+    Admission(AddressPool<ServerPeer> pool, ServerSettings settings) {
+        this.pool = pool;
+        this.settings = settings;
+    }
+
+    /** The admitted sessions; iterating needs no lock and may miss concurrent changes. */
+    Collection<ServerPeer> peers() {
+        return Collections.unmodifiableSet(peers);
+    }
+
+    /** A session completed its handshake: admits it and ends the sessions of its identity it replaces. */
+    void opened(ServerPeer p) {
+        List<ServerPeer> replaced = List.of();
+        synchronized (lock) {
+            peers.add(p);
+            if (!p.identity.isEmpty() && (!settings.duplicateIdentity() || pool.hasStatic(p.identity))) {
+                for (ServerPeer old : peers) {
+                    if (old != p && old.identity.equals(p.identity)) {
+                        if (replaced.isEmpty()) {
+                            replaced = new ArrayList<>(1);
+                        }
+                        replaced.add(old);
+                        remove(old);
+                    }
+                }
+            }
+        }
+        for (ServerPeer old : replaced) {
+            LOG.log(Level.INFO, "client '" + old.identity + "' from " + old.session.remoteAddress()
+                    + " replaced by its new session from " + p.session.remoteAddress() + " (one session per identity;"
+                    + " duplicate.identity = true in " + CONFIG_FILE + " allows several)");
+            old.goodbye("replaced by a new session of '" + old.identity + "'");
+        }
+    }
+
+    /**
+     * Gives {@code p} an address unless it has one. {@code hello} is false for a peer that sent
+     * packets without a hello: only a static address is given then. A peer that gets none is told
+     * why and closed.
+     *
+     * @return true when {@code p} holds an address
+     */
+    boolean assign(ServerPeer p, boolean hello) {
+        String refusal;
+        synchronized (lock) {
+            if (!peers.contains(p)) {
+                return false; // replaced or ended meanwhile
+            }
+            if (p.slot >= 0) {
+                return true;
+            }
+            if (!hello && !pool.hasStatic(p.identity)) {
+                refusal = "'" + p.identity + "' sent packets without a hello and has no static address: configure one"
+                        + " for it in statics of " + CONFIG_FILE + ", or use a MiniVPN client";
+            } else {
+                int slot = pool.allocate(p.identity, p);
+                if (slot >= 0) {
+                    bind(p, slot);
+                    return true;
+                }
+                refusal = refusal(p, slot);
+            }
+        }
+        LOG.log(Level.WARNING, "refused '" + p.identity + "' from " + p.session.remoteAddress() + ": " + refusal);
+        p.goodbye(refusal);
+        return false;
+    }
+
+    private String refusal(ServerPeer p, int failure) {
+        return switch (failure) {
+            case AddressPool.STATIC_IN_USE -> "the static address of '" + p.identity + "' is in use by another session";
+            case AddressPool.QUARANTINED -> "the address pool " + pool.pool4() + " has no free address: the free ones"
+                    + " were left by other clients less than " + settings.addressQuarantine().toSeconds() + " s ago and"
+                    + " are held back so that traffic for them reaches nobody else; the server admin can enlarge pool"
+                    + " in " + CONFIG_FILE + " (or shorten address.quarantine.seconds)";
+            default -> "the address pool " + pool.pool4() + " is exhausted: the server admin can enlarge pool in "
+                    + CONFIG_FILE + " or vpn:kick idle clients";
+        };
+    }
+
+    private void bind(ServerPeer p, int slot) {
+        p.address4 = pool.address4(slot);
+        IpPrefix six = pool.prefix6(slot);
+        if (six != null) {
+            byte[] a = six.address().getAddress();
+            p.address6High = Wire.getLong(a, 0);
+            p.address6Low = Wire.getLong(a, 8);
+            p.hasAddress6 = true;
+        }
+        p.slot = slot; // last: the receive thread checks it before it reads the others
+        LOG.log(Level.INFO, "client '" + p.identity + "' from " + p.session.remoteAddress() + " is " + pool.prefix4(slot)
+                + (six == null ? "" : " " + six));
+    }
+
+    /** The session ended: its address goes back to the pool (into quarantine). Idempotent. */
+    void closed(ServerPeer p, String reason) {
+        boolean was;
+        synchronized (lock) {
+            was = remove(p);
+        }
+        if (was) {
+            LOG.log(Level.INFO, "client '" + p.identity + "' left: " + reason);
+        }
+    }
+
+    private boolean remove(ServerPeer p) {
+        if (!peers.remove(p)) {
+            return false;
+        }
+        int slot = p.slot;
+        p.slot = -1; // its packets are dropped from now on, even before its session is closed
+        if (slot >= 0) {
+            pool.release(slot, p);
+        }
+        return true;
+    }
+
+    /** Forgets every session (the server stops); their addresses are not given out again. */
+    void clear() {
+        synchronized (lock) {
+            peers.clear();
+        }
+    }
+
+    /** The CONFIG record that tells {@code p}, which holds an address, its tunnel settings. */
+    byte[] config(ServerPeer p, int slot) {
+        List<Map.Entry<String, String>> lines = new ArrayList<>();
+        lines.add(new SimpleEntry<>("address", pool.prefix4(slot).toString()));
+        lines.add(new SimpleEntry<>("gateway", pool.prefix4(AddressPool.SERVER).address().getHostAddress()));
+        if (p.hasAddress6) {
+            lines.add(new SimpleEntry<>("address6", pool.prefix6(slot).toString()));
+            lines.add(new SimpleEntry<>("gateway6", pool.prefix6(AddressPool.SERVER).address().getHostAddress()));
+        }
+        lines.add(new SimpleEntry<>("mtu", Integer.toString(settings.mtu())));
+        for (IpPrefix r : settings.routes()) {
+            lines.add(new SimpleEntry<>("route", r.toString()));
+        }
+        lines.add(new SimpleEntry<>("keepalive", Long.toString(settings.keepalive().toMillis())));
+        lines.add(new SimpleEntry<>("timeout", Long.toString(settings.timeout().toMillis())));
+        return Wire.config(lines);
+    }
+}

@@ -1,0 +1,121 @@
+package org.minivpn.relay;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+
+/**
+ * A client's reconnect thread ({@code relay-<tun>-reconnect}): it waits until told that the session
+ * was lost, lets the target drop it, and makes a new one with exponential backoff and jitter
+ * ({@link Backoff}) until one succeeds or the thread is stopped. The TUN and routes stay meanwhile;
+ * the target drops what is read from the TUN, so nothing leaves outside the tunnel.
+ */
+final class Reconnector {
+
+    /** What the thread reconnects; called on the thread. */
+    interface Target {
+
+        /** The session was lost: let go of it (the TUN and routes stay), and say so. */
+        void drop(String reason);
+
+        /** Makes a new session and starts using it, or throws with the reason it could not. */
+        void reestablish() throws IOException;
+    }
+
+    private static final Logger LOG = System.getLogger(Reconnector.class.getName());
+
+    private final Target target;
+    private final String serverLabel;
+    private final Duration max;
+    private final Object signal = new Object();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private boolean lost; // guarded by signal
+    private String lostReason; // guarded by signal
+
+    /**
+     * @param tunName names the thread
+     * @param serverLabel the server, as the log names it
+     * @param max the ceiling of the backoff between tries
+     */
+    Reconnector(String tunName, Target target, String serverLabel, Duration max) {
+        this.target = target;
+        this.serverLabel = serverLabel;
+        this.max = max;
+        this.thread = new Thread(this::run, "relay-" + tunName + "-reconnect");
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** The session was lost. Losses told before the thread takes the first are the same loss. */
+    void lost(String reason) {
+        synchronized (signal) {
+            if (!lost) {
+                lost = true;
+                lostReason = reason;
+            }
+            signal.notifyAll();
+        }
+    }
+
+    /** Ends the thread, waking it from any wait, and waits up to two seconds for a try under way. */
+    void stop() {
+        running = false;
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), max);
+        while (running) {
+            String reason;
+            synchronized (signal) {
+                while (running && !lost) {
+                    try {
+                        signal.wait(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                reason = lostReason;
+                lost = false;
+            }
+            if (!running) {
+                return;
+            }
+            target.drop(reason);
+            backoff.reset();
+            while (running) {
+                try {
+                    target.reestablish();
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    long delay = backoff.nextDelayMillis();
+                    LOG.log(Level.WARNING, "reconnect to " + serverLabel + " failed (" + e.getMessage() + "); next try in "
+                            + delay + " ms");
+                    synchronized (signal) {
+                        try {
+                            if (running) {
+                                signal.wait(delay);
+                            }
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.minivpn.relay;
+
+import java.io.IOException;
+import java.time.Instant;
+import org.minivpn.api.transport.Session;
+
+/**
+ * What the server keeps of one client session. Sends to it are guarded by its monitor: the relay's
+ * thread sends data, the transport's receive thread answers pings, and both may send control
+ * records. Its address fields are written by {@link Admission} under its lock before it sets
+ * {@link #slot}, which is volatile and which the receive thread reads first; the TUN thread finds
+ * the peer through the pool and reads none of them.
+ */
+final class ServerPeer {
+
+    final Session session;
+    final String identity;
+    final Counters counters = new Counters();
+    final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by this
+    volatile long lastSeenNanos;
+    volatile long rttNanos = -1;
+    volatile Instant lastSeen = Instant.now();
+    long nextPingNanos; // TUN thread only
+    volatile int slot = -1;
+    int address4;
+    long address6High;
+    long address6Low;
+    boolean hasAddress6;
+
+    ServerPeer(Session session) {
+        this.session = session;
+        this.identity = session.peerIdentity();
+    }
+
+    /** Sends a control record (and what data is held back before it); a failure is counted as a drop. */
+    void sendControl(byte[] b, int len) {
+        synchronized (this) {
+            try {
+                session.send(b, 0, len);
+            } catch (IOException e) {
+                counters.droppedOut++;
+            }
+        }
+    }
+
+    /** Tells the client why, then closes the session. Not on the packet path: it allocates. */
+    void goodbye(String reason) {
+        byte[] bye = Wire.goodbye(reason);
+        sendControl(bye, bye.length);
+        session.close();
+    }
+}
