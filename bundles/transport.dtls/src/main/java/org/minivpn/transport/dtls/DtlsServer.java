@@ -112,6 +112,11 @@ final class DtlsServer implements TransportServer {
         }
     }
 
+    /** The handshake side: limits, places and threads. */
+    HandshakeAdmission admission() {
+        return admission;
+    }
+
     @Override
     public String toString() {
         return "DTLS server on " + local + ": " + peers.snapshot().size() + " sessions; " + drops;

@@ -184,6 +184,11 @@ final class HandshakeAdmission {
         pool.shutdownNow();
     }
 
+    /** Handshakes in flight. Exact on the receive thread, recent elsewhere. */
+    int handshakes() {
+        return peers.handshakeCount();
+    }
+
     /** Threads that exist now, running a handshake or idle. */
     int threads() {
         return pool.getPoolSize();
