@@ -106,7 +106,7 @@ final class DtlsServer implements TransportServer {
                 Thread.currentThread().interrupt();
             }
         }
-        admission.close();
+        admission.stopThreads();
         if (receiver.isAlive() && Thread.currentThread() != receiver) {
             udp.close(); // a handler that blocks must not keep the socket
         }
@@ -200,7 +200,7 @@ final class DtlsServer implements TransportServer {
         }
         ServerSession session = peers.session(from);
         ServerHandshake handshake = peers.handshake(from);
-        if (handshake != null && (session == null || isHandshakeRecord(rx[0] & 0xFF))) {
+        if (handshake != null && (session == null || HandshakeAdmission.takes(rx[0] & 0xFF))) {
             admission.queue(handshake, rx, 0, len);
         } else if (session != null) {
             session.receive(from, rx, 0, len, plain);
@@ -209,15 +209,6 @@ final class DtlsServer implements TransportServer {
         } else {
             drops.unknownPeer++;
         }
-    }
-
-    /**
-     * Whether a record from an address with both a session and a new handshake belongs to the
-     * handshake: its handshake messages and ChangeCipherSpec, of either epoch (the new Finished is
-     * of epoch 1 too). Data and alerts stay with the session until the new one authenticates.
-     */
-    private static boolean isHandshakeRecord(int type) {
-        return type == RecordLayer.HANDSHAKE || type == RecordLayer.CHANGE_CIPHER_SPEC;
     }
 
     /**
@@ -261,12 +252,10 @@ final class DtlsServer implements TransportServer {
     }
 
     /**
-     * The session that had the address of a newly authenticated one. The same identity: the client
-     * restarted, and its new session replaces the old (the handler hears closed before opened, so
-     * the relay can hand the same tunnel address over). Another identity: a session never ends
-     * another identity's session (RFC 9146 6, and WireGuard, whose handshakes never touch another
-     * peer); it is only unfiled from the address, keeps its connection ID, and ends by its idle
-     * timeout unless it shows up again.
+     * The session that had the address of a newly authenticated one. The same identity: replaced
+     * (closed before opened, so the relay can hand the same tunnel address over). Another identity:
+     * never ended by it (RFC 9146 6; WireGuard's handshakes never touch another peer), only
+     * unfiled from the address; it keeps its connection ID and ends by its idle timeout.
      */
     private void settle(ServerSession previous, ServerSession next) {
         if (previous.peerIdentity().equals(next.peerIdentity())) {

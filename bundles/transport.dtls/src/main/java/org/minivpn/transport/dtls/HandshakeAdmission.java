@@ -117,6 +117,15 @@ final class HandshakeAdmission {
         }
     }
 
+    /**
+     * Whether a record from an address with both a session and a new handshake goes to the
+     * handshake: handshake messages and ChangeCipherSpec, of either epoch (the new Finished is of
+     * epoch 1 too). Data and alerts stay with the session until the new one authenticates.
+     */
+    static boolean takes(int recordType) {
+        return recordType == RecordLayer.HANDSHAKE || recordType == RecordLayer.CHANGE_CIPHER_SPEC;
+    }
+
     /** Hands a datagram, or the records of datagrams the kernel merged (UDP_GRO), to a running handshake. */
     void queue(ServerHandshake handshake, byte[] buf, int off, int len) {
         if (len <= ClientHandshakeChannel.MAX_DATAGRAM) {
@@ -181,6 +190,11 @@ final class HandshakeAdmission {
         for (ServerHandshake h : peers.handshakes()) {
             h.abandon("the server is closing");
         }
+        stopThreads();
+    }
+
+    /** Interrupts the handshake threads and lets no new one start. Any thread. */
+    void stopThreads() {
         pool.shutdownNow();
     }
 
