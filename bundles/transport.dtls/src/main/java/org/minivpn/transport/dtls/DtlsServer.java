@@ -199,8 +199,12 @@ final class DtlsServer implements TransportServer {
             return;
         }
         ServerSession session = peers.session(from);
+        if (session != null && !HandshakeAdmission.takes(rx[0] & 0xFF)) {
+            session.receive(from, rx, 0, len, plain); // data: one lookup
+            return;
+        }
         ServerHandshake handshake = peers.handshake(from);
-        if (handshake != null && (session == null || HandshakeAdmission.takes(rx[0] & 0xFF))) {
+        if (handshake != null) {
             admission.queue(handshake, rx, 0, len);
         } else if (session != null) {
             session.receive(from, rx, 0, len, plain);
@@ -211,11 +215,7 @@ final class DtlsServer implements TransportServer {
         }
     }
 
-    /**
-     * Event: a handshake finished; the client becomes a session. A session that had the same address
-     * lived on during the handshake (RFC 6347 4.2.8) and is settled now: the same client's is
-     * replaced, another client's is only unfiled from the address ({@link #settle}).
-     */
+    /** Event: a handshake finished; the client becomes a session, and a session at its address is {@link #settle}d. */
     void established(ServerHandshake handshake, SessionKeys keys) {
         if (closing || !admission.finish(handshake)) {
             return; // abandoned meanwhile
@@ -295,10 +295,9 @@ final class DtlsServer implements TransportServer {
     }
 
     /**
-     * A record of epoch 0 from an address with a session: the client's new handshake, a restarted
-     * client, or a lost final flight. A ClientHello with a valid cookie starts a new handshake
-     * beside the session, which lives on until the new one authenticates (RFC 6347 4.2.8): a
-     * replayed or spoofed ClientHello, or a handshake that fails, leaves it as it was.
+     * A record of epoch 0 from an address with a session: a new handshake, or a lost final flight.
+     * A ClientHello with a valid cookie starts a handshake beside the session, which lives on until
+     * the new one authenticates (RFC 6347 4.2.8): a replayed ClientHello or a failed handshake leaves it as it was.
      */
     void epochZero(ServerSession session, InetSocketAddress from, byte[] buf, int off, int len) {
         ServerHandshake running = peers.handshake(from);
