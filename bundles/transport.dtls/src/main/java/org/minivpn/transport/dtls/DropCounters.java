@@ -31,8 +31,14 @@ final class DropCounters {
     volatile long handshakeFailures;
     /** Handshakes that timed out. */
     volatile long handshakeTimeouts;
-    /** New clients dropped because too many handshakes were in progress. */
+    /** New clients dropped because too many handshakes were in progress and none had stalled. */
     volatile long busy;
+    /** Cookie-verified ClientHellos refused by their source's token bucket (or a full table of sources). */
+    volatile long rateLimited;
+    /** Cookie-verified ClientHellos refused because their source had its most handshakes in flight. */
+    volatile long sourceLimited;
+    /** Handshakes abandoned, stalled, to make room for a new client. */
+    volatile long evicted;
     /** Exceptions thrown by the session handler; the packet is lost, the thread lives on. */
     volatile long handlerErrors;
     /** Datagrams dropped because the socket's send buffer stayed full. */
@@ -57,7 +63,8 @@ final class DropCounters {
     @Override
     public String toString() {
         return "handshakes " + handshakes + " (failed " + handshakeFailures + ", timed out " + handshakeTimeouts
-                + ", busy " + busy + ", cookies " + cookies + "); dropped: malformed " + malformed + ", unknown peer "
+                + ", busy " + busy + ", rate limited " + rateLimited + ", source limited " + sourceLimited + ", evicted "
+                + evicted + ", cookies " + cookies + "); dropped: malformed " + malformed + ", unknown peer "
                 + unknownPeer + ", forged " + forged + ", replayed " + replayed + ", oversized " + oversized
                 + ", wrong epoch " + wrongEpoch + ", unexpected " + unexpected + ", send " + sendDropped.get()
                 + ", handler errors " + handlerErrors;

@@ -34,11 +34,27 @@ public @interface DtlsConfig {
     @AttributeDefinition(description = "seconds a handshake may take before it is abandoned")
     int handshake_timeout() default 10;
 
-    @AttributeDefinition(description = "server side: threads that run handshakes")
+    @AttributeDefinition(description = "server side: handshake threads kept ready; more start while handshakes wait"
+            + " for their clients, up to handshake.max, and end after 30 s idle")
     int handshake_threads() default 2;
 
-    @AttributeDefinition(description = "server side: handshakes in progress at once; more new clients are dropped")
+    @AttributeDefinition(description = "server side: handshakes in progress at once; when full, a new client takes the"
+            + " place of the handshake that has waited longest (over a second) for its client, else it is dropped")
     int handshake_max() default 64;
+
+    @AttributeDefinition(description = "server side: handshakes in progress at once from one IPv4 address or IPv6 /64")
+    int handshake_per_source() default 4;
+
+    @AttributeDefinition(description = "server side: new handshakes per second from one IPv4 address or IPv6 /64"
+            + " (a token bucket; raise it for many clients behind one NAT address)")
+    int handshake_rate() default 10;
+
+    @AttributeDefinition(description = "server side: new handshakes one IPv4 address or IPv6 /64 may start at once")
+    int handshake_burst() default 20;
+
+    @AttributeDefinition(description = "server side: seconds a handshake may take while more than half of"
+            + " handshake.max are in progress")
+    int handshake_pressure_timeout() default 3;
 
     @AttributeDefinition(description = "server side: seconds without a packet from a client before its session ends")
     int session_idle_timeout() default 180;

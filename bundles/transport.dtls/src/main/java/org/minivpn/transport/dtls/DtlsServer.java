@@ -9,32 +9,29 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.security.GeneralSecurityException;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.tls.AlertDescription;
-import org.bouncycastle.tls.DTLSRequest;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
 
 /**
  * A DTLS server: one UDP socket, one receive thread that demultiplexes every datagram to its
- * session (by connection ID, else by source address), and a bounded pool that runs handshakes.
+ * session (by connection ID, else by source address), and handshakes admitted by {@link HandshakeAdmission}.
  *
  * <pre>
  *   UDP socket ─receive→ [dtls-rx-PORT] ─┬─ CID or address of a session → open record → handler.received
  *                                         ├─ address of a handshake ──────→ its queue → [dtls-handshake-PORT-n]
- *                                         └─ unknown: ClientHello? cookie (stateless) → new handshake
+ *                                         └─ unknown: ClientHello? cookie, source limits → new handshake
  *   relay thread ─Session.send→ seal record ─→ UDP socket
  * </pre>
  *
  * <p>The receive thread alone changes the {@link Peers} tables; handshake threads and closers post
  * events to it. A new client costs no state until it echoes a cookie ({@link Cookies}); garbage,
  * strangers, forgeries, replays and oversized records are dropped and counted in {@link #drops}.
+ * A client that starts a new handshake from the address of its live session keeps that session
+ * until the new one authenticates (RFC 6347 4.2.8); see {@link #established}.
  */
 final class DtlsServer implements TransportServer {
 
@@ -46,18 +43,16 @@ final class DtlsServer implements TransportServer {
     private final SessionHandler handler;
     private final UdpChannel udp;
     private final InetSocketAddress local;
-    private final ThreadPoolExecutor handshakePool;
+    private final HandshakeAdmission admission;
     private final Thread receiver;
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private volatile boolean closing;
 
     // receive thread only
     private final Peers peers = new Peers();
-    private final Cookies cookies;
     private final byte[] rx = new byte[65536];
     private final ByteBuffer rxBuffer = ByteBuffer.wrap(rx);
     private final byte[] plain = new byte[DtlsSettings.MAX_RECORD_PLAINTEXT + 2048];
-    private long lastCredentialWarning;
 
     private final RecordBatch batch; // data records of one session at a time; guarded by itself
 
@@ -67,16 +62,7 @@ final class DtlsServer implements TransportServer {
         this.handler = handler;
         this.batch = new RecordBatch(udp, drops);
         this.local = udp.localAddress();
-        this.cookies = new Cookies(this, owner.cryptoState());
-        int threads = owner.settings().handshakeThreads();
-        AtomicInteger count = new AtomicInteger();
-        this.handshakePool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(Math.max(1, owner.settings().maxHandshakes())), r -> {
-                    Thread t = new Thread(r, "dtls-handshake-" + local.getPort() + "-" + count.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        handshakePool.allowCoreThreadTimeOut(true);
+        this.admission = new HandshakeAdmission(this, owner, peers, drops, owner.cryptoState());
         this.receiver = new Thread(this::run, "dtls-rx-" + local.getPort());
         this.receiver.setDaemon(true);
     }
@@ -120,10 +106,15 @@ final class DtlsServer implements TransportServer {
                 Thread.currentThread().interrupt();
             }
         }
-        handshakePool.shutdownNow();
+        admission.stopThreads();
         if (receiver.isAlive() && Thread.currentThread() != receiver) {
             udp.close(); // a handler that blocks must not keep the socket
         }
+    }
+
+    /** The handshake side: limits, places and threads. */
+    HandshakeAdmission admission() {
+        return admission;
     }
 
     @Override
@@ -201,95 +192,32 @@ final class DtlsServer implements TransportServer {
             if (peer instanceof ServerSession s) {
                 s.receive(from, rx, 0, len, plain);
             } else if (peer instanceof ServerHandshake h) {
-                queue(h, len);
+                admission.queue(h, rx, 0, len);
             } else {
                 drops.unknownPeer++;
             }
             return;
         }
         ServerSession session = peers.session(from);
-        if (session != null) {
-            session.receive(from, rx, 0, len, plain);
+        if (session != null && !HandshakeAdmission.takes(rx[0] & 0xFF)) {
+            session.receive(from, rx, 0, len, plain); // data: one lookup
             return;
         }
         ServerHandshake handshake = peers.handshake(from);
         if (handshake != null) {
-            queue(handshake, len);
-            return;
-        }
-        if (!Cookies.isClientHello(rx, 0, len)) {
+            admission.queue(handshake, rx, 0, len);
+        } else if (session != null) {
+            session.receive(from, rx, 0, len, plain);
+        } else if (Cookies.isClientHello(rx, 0, len)) {
+            admission.clientHello(from, rx, 0, len);
+        } else {
             drops.unknownPeer++;
-            return;
-        }
-        DTLSRequest request = verifyCookie(from, rx, 0, len);
-        if (request != null) {
-            begin(from, request);
         }
     }
 
-    private void queue(ServerHandshake handshake, int len) {
-        if (len <= ClientHandshakeChannel.MAX_DATAGRAM) {
-            offer(handshake, 0, len);
-            return;
-        }
-        // Datagrams the kernel merged (UDP_GRO): the handshake gets their records one by one.
-        for (int off = 0; off < len; ) {
-            int n = RecordLayer.declaredLength(rx, off, len - off, Peers.CID_LENGTH);
-            if (n <= 0 || n > ClientHandshakeChannel.MAX_DATAGRAM) {
-                drops.oversized++;
-                return;
-            }
-            offer(handshake, off, n);
-            off += n;
-        }
-    }
-
-    private void offer(ServerHandshake handshake, int off, int len) {
-        if (!handshake.offer(rx, off, len)) {
-            drops.busy++;
-        }
-    }
-
-    private DTLSRequest verifyCookie(InetSocketAddress from, byte[] buf, int off, int len) {
-        DTLSRequest request = cookies.verify(from, buf, off, len);
-        if (request == null) {
-            drops.cookies++;
-        }
-        return request;
-    }
-
-    /** A client echoed its cookie: start its handshake on the pool, if there is room. */
-    private void begin(InetSocketAddress from, DTLSRequest request) {
-        DtlsSettings settings = owner.settings();
-        if (peers.handshakeCount() >= settings.maxHandshakes()) {
-            drops.busy++;
-            return;
-        }
-        Credentials credentials = owner.credentials();
-        CryptoState crypto = owner.currentCrypto();
-        if (credentials.problem() != null || crypto == null) {
-            drops.handshakeFailures++;
-            warnNoCredentials(crypto == null ? DtlsTransport.NO_BACKEND : credentials.problem());
-            return;
-        }
-        long cid = peers.newConnectionId();
-        byte[] cidBytes = new byte[Peers.CID_LENGTH];
-        RecordLayer.putLong(cidBytes, 0, cid);
-        int timeoutMillis = (int) settings.handshakeTimeout().toMillis();
-        ServerPeer peer = new ServerPeer(crypto, credentials, cidBytes, timeoutMillis);
-        ServerHandshake handshake = new ServerHandshake(this, from, cid, peer, request, crypto, timeoutMillis);
-        peers.add(handshake);
-        try {
-            handshakePool.execute(handshake);
-        } catch (RejectedExecutionException e) {
-            peers.remove(handshake);
-            drops.busy++;
-        }
-    }
-
-    /** Event: a handshake finished; the client becomes a session. */
+    /** Event: a handshake finished; the client becomes a session, and a session at its address is {@link #settle}d. */
     void established(ServerHandshake handshake, SessionKeys keys) {
-        if (closing || !peers.remove(handshake)) {
+        if (closing || !admission.finish(handshake)) {
             return; // abandoned meanwhile
         }
         RecordLayer record;
@@ -304,6 +232,10 @@ final class DtlsServer implements TransportServer {
         long cid = keys.readCid().length > 0 ? handshake.connectionId : 0;
         ServerSession session = new ServerSession(this, handshake.peer, keys, record, handshake.sent.finalFlight(), cid,
                 owner.settings().maxPacketSize());
+        ServerSession previous = peers.session(handshake.peer);
+        if (previous != null) {
+            settle(previous, session);
+        }
         peers.add(session);
         drops.handshakes++;
         LOG.log(Level.INFO, "client '" + session.peerIdentity() + "' connected from " + handshake.peer + " ("
@@ -319,13 +251,27 @@ final class DtlsServer implements TransportServer {
         }
     }
 
+    /**
+     * The session that had the address of a newly authenticated one. The same identity: replaced
+     * (closed before opened, so the relay can hand the same tunnel address over). Another identity:
+     * never ended by it (RFC 9146 6; WireGuard's handshakes never touch another peer), only
+     * unfiled from the address; it keeps its connection ID and ends by its idle timeout.
+     */
+    private void settle(ServerSession previous, ServerSession next) {
+        if (previous.peerIdentity().equals(next.peerIdentity())) {
+            previous.retire();
+            remove(previous, "replaced by a new handshake of the same client");
+        } else {
+            peers.unfile(previous);
+            LOG.log(Level.WARNING, "'" + next.peerIdentity() + "' completed a handshake from " + next.remoteAddress()
+                    + ", the address of the session of '" + previous.peerIdentity() + "': that session stays (it"
+                    + " ends when idle) but no longer receives by address");
+        }
+    }
+
     /** Event: a handshake failed or timed out (it logged why). */
     void failed(ServerHandshake handshake, boolean timedOut) {
-        peers.remove(handshake);
-        drops.handshakeFailures++;
-        if (timedOut) {
-            drops.handshakeTimeouts++;
-        }
+        admission.failed(handshake, timedOut);
     }
 
     /**
@@ -348,17 +294,19 @@ final class DtlsServer implements TransportServer {
         }
     }
 
-    /** A record of epoch 0 from an address with a session: a restarted client, or a lost final flight. */
+    /**
+     * A record of epoch 0 from an address with a session: a new handshake, or a lost final flight.
+     * A ClientHello with a valid cookie starts a handshake beside the session, which lives on until
+     * the new one authenticates (RFC 6347 4.2.8): a replayed ClientHello or a failed handshake leaves it as it was.
+     */
     void epochZero(ServerSession session, InetSocketAddress from, byte[] buf, int off, int len) {
-        if (session.awaitsConfirmation()) {
+        ServerHandshake running = peers.handshake(from);
+        if (running != null) {
+            admission.queue(running, buf, off, len);
+        } else if (session.awaitsConfirmation()) {
             session.resendFinalFlight();
         } else if (Cookies.isClientHello(buf, off, len)) {
-            // Only a client that can answer at this address gets to replace the session.
-            DTLSRequest request = verifyCookie(from, buf, off, len);
-            if (request != null) {
-                remove(session, "the client started a new handshake");
-                begin(from, request);
-            }
+            admission.clientHello(from, buf, off, len);
         } else {
             drops.wrongEpoch++;
         }
@@ -434,14 +382,7 @@ final class DtlsServer implements TransportServer {
                 remove(s, "no packets from the client for " + settings.idleTimeout().toSeconds() + " s");
             }
         }
-        for (ServerHandshake h : peers.handshakes()) {
-            if (h.isOverdue(now, settings.handshakeTimeout().toNanos())) {
-                h.abandon();
-                LOG.log(Level.WARNING, "handshake with " + h.peer + " hung past its timeout and was abandoned");
-                failed(h, true);
-            }
-        }
-        cookies.renewIfOld(now, owner.currentCrypto());
+        admission.tick(now);
     }
 
     private void shutdown() {
@@ -449,21 +390,10 @@ final class DtlsServer implements TransportServer {
         for (ServerSession s : peers.sessions()) {
             remove(s, "the server is shutting down");
         }
-        for (ServerHandshake h : peers.handshakes()) {
-            h.abandon();
-        }
+        admission.close();
         peers.clear();
         udp.close();
-        handshakePool.shutdownNow();
         owner.forget(this);
         LOG.log(Level.INFO, "DTLS server on " + local + " closed; " + drops);
-    }
-
-    private void warnNoCredentials(String problem) {
-        long now = System.nanoTime();
-        if (lastCredentialWarning == 0 || now - lastCredentialWarning > TimeUnit.MINUTES.toNanos(1)) {
-            lastCredentialWarning = now;
-            LOG.log(Level.WARNING, "refusing new clients: " + problem);
-        }
     }
 }

@@ -12,10 +12,23 @@ import java.util.List;
  * A value out of range is replaced by its default, with a warning that says what to fix.
  */
 record DtlsSettings(Path ca, Path cert, Path key, Path crl, List<byte[]> pins, Duration handshakeTimeout,
-        int handshakeThreads, int maxHandshakes, Duration idleTimeout, int maxPacketSize) {
+        int handshakeThreads, int maxHandshakes, Duration idleTimeout, int maxPacketSize, HandshakeLimits limits) {
 
     /** The most a record carries: 2^14 bytes (RFC 6347 4.1). */
     static final int MAX_RECORD_PLAINTEXT = 16384;
+
+    /** Settings with the default per-source handshake limits. */
+    DtlsSettings(Path ca, Path cert, Path key, Path crl, List<byte[]> pins, Duration handshakeTimeout,
+            int handshakeThreads, int maxHandshakes, Duration idleTimeout, int maxPacketSize) {
+        this(ca, cert, key, crl, pins, handshakeTimeout, handshakeThreads, maxHandshakes, idleTimeout, maxPacketSize,
+                HandshakeLimits.DEFAULT);
+    }
+
+    /** The same settings with other handshake limits. */
+    DtlsSettings with(HandshakeLimits other) {
+        return new DtlsSettings(ca, cert, key, crl, pins, handshakeTimeout, handshakeThreads, maxHandshakes,
+                idleTimeout, maxPacketSize, other);
+    }
 
     static DtlsSettings from(Path home, DtlsConfig config) {
         return new DtlsSettings(resolve(home, config.ca()), resolve(home, config.cert()), resolve(home, config.key()),
@@ -24,7 +37,18 @@ record DtlsSettings(Path ca, Path cert, Path key, Path crl, List<byte[]> pins, D
                 checked("handshake.threads", config.handshake_threads(), 1, 64, 2),
                 checked("handshake.max", config.handshake_max(), 1, 100_000, 64),
                 Duration.ofSeconds(checked("session.idle.timeout", config.session_idle_timeout(), 5, 86_400, 180)),
-                checked("max.packet.size", config.max_packet_size(), 576, MAX_RECORD_PLAINTEXT, 1500));
+                checked("max.packet.size", config.max_packet_size(), 576, MAX_RECORD_PLAINTEXT, 1500),
+                limits(config));
+    }
+
+    private static HandshakeLimits limits(DtlsConfig config) {
+        HandshakeLimits d = HandshakeLimits.DEFAULT;
+        return new HandshakeLimits(
+                checked("handshake.per.source", config.handshake_per_source(), 1, 100_000, d.perSource()),
+                checked("handshake.rate", config.handshake_rate(), 1, 100_000, d.ratePerSecond()),
+                checked("handshake.burst", config.handshake_burst(), 1, 100_000, d.burst()),
+                Duration.ofSeconds(checked("handshake.pressure.timeout", config.handshake_pressure_timeout(), 1, 300,
+                        (int) d.pressureTimeout().toSeconds())));
     }
 
 

@@ -4,14 +4,17 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.minivpn.api.transport.Session;
 
 /**
  * A server's clients: sessions and handshakes by source address, and both by connection ID.
  * Owned by the server's receive thread, which alone calls it; {@link #snapshot()} is for any thread.
- * Lookups allocate nothing.
+ * Lookups allocate nothing. A session can be unfiled from its address ({@link #unfile}) and still
+ * be one of the server's sessions, reached by its connection ID.
  */
 final class Peers {
 
@@ -19,6 +22,7 @@ final class Peers {
 
     private final Map<InetSocketAddress, ServerSession> sessions = new HashMap<>();
     private final Map<InetSocketAddress, ServerHandshake> handshakes = new HashMap<>();
+    private final Set<ServerSession> all = new LinkedHashSet<>(); // filed by address or not
     private final CidTable byCid = new CidTable();
     private final SecureRandom random = new SecureRandom();
     private volatile List<Session> snapshot = List.of();
@@ -62,6 +66,7 @@ final class Peers {
 
     void add(ServerSession session) {
         sessions.put(session.remoteAddress(), session);
+        all.add(session);
         if (session.connectionId != 0) {
             byCid.put(session.connectionId, session);
         }
@@ -70,10 +75,16 @@ final class Peers {
 
     void remove(ServerSession session) {
         sessions.remove(session.remoteAddress(), session);
+        all.remove(session);
         if (session.connectionId != 0) {
             byCid.remove(session.connectionId, session);
         }
         publish();
+    }
+
+    /** Takes {@code session} out of the address index only: records from its address no longer reach it. */
+    void unfile(ServerSession session) {
+        sessions.remove(session.remoteAddress(), session);
     }
 
     /** Files {@code session} under its new address; returns the session that had that address, or null. */
@@ -84,8 +95,9 @@ final class Peers {
         return displaced == session ? null : displaced;
     }
 
+    /** Every session, filed by address or not. */
     List<ServerSession> sessions() {
-        return new ArrayList<>(sessions.values());
+        return new ArrayList<>(all);
     }
 
     List<ServerHandshake> handshakes() {
@@ -99,12 +111,13 @@ final class Peers {
 
     void clear() {
         sessions.clear();
+        all.clear();
         handshakes.clear();
         byCid.clear();
         publish();
     }
 
     private void publish() {
-        snapshot = List.copyOf(sessions.values());
+        snapshot = List.copyOf(all);
     }
 }

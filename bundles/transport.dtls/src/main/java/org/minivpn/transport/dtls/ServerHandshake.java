@@ -15,14 +15,18 @@ import org.bouncycastle.tls.TlsTimeoutException;
 
 /**
  * One client's handshake on a server, after its cookie checked out: Bouncy Castle's server
- * protocol on a thread of the bounded handshake pool, fed by the receive thread through a small
- * queue. It ends within the handshake timeout either way and reports to the receive thread, which
- * alone changes the server's tables.
+ * protocol on a thread of the handshake pool, fed by the receive thread through a small queue. It
+ * ends by its deadline (which {@link #shorten} may bring forward under pressure) or at once when
+ * {@link #abandon abandoned}, and reports to the receive thread, which alone changes the server's
+ * tables. While it waits for its peer it says since when ({@link #stalledNanos}), so that a full
+ * server can evict the handshake that has waited longest.
  */
 final class ServerHandshake implements DatagramTransport, Runnable {
 
     /** A client sends a handful of datagrams per flight; this bounds what one handshake can hold. */
     private static final int INBOX = 16;
+    /** Queued to wake the handshake's thread: its deadline moved, or it was abandoned. Never read as data. */
+    private static final byte[] WAKE = new byte[0];
 
     final InetSocketAddress peer;
     final long connectionId;
@@ -32,9 +36,12 @@ final class ServerHandshake implements DatagramTransport, Runnable {
     private final ServerPeer tls;
     private final DTLSRequest request;
     private final long created = System.nanoTime();
-    private final long deadline;
     private final ArrayBlockingQueue<byte[]> inbox = new ArrayBlockingQueue<>(INBOX);
+    private volatile long deadline;
     private volatile boolean abandoned;
+    private volatile String abandonReason = "the server is closing";
+    private volatile boolean waiting;   // for a datagram from the peer, since waitingSince
+    private volatile long waitingSince;
 
     ServerHandshake(DtlsServer server, InetSocketAddress peer, long connectionId, ServerPeer tls, DTLSRequest request,
             CryptoState crypto, int timeoutMillis) {
@@ -56,7 +63,25 @@ final class ServerHandshake implements DatagramTransport, Runnable {
 
     /** A datagram the handshake did not read, or null. */
     byte[] leftover() {
-        return inbox.poll();
+        byte[] d = inbox.poll();
+        while (d == WAKE) {
+            d = inbox.poll();
+        }
+        return d;
+    }
+
+    /** How long it has been waiting for its peer, in nanoseconds; -1 while it is working (or not started). */
+    long stalledNanos(long now) {
+        long since = waitingSince;
+        return waiting ? now - since : -1;
+    }
+
+    /** Brings the deadline forward to {@code latest} if it is later, waking a wait that would pass it. Any thread. */
+    void shorten(long latest) {
+        if (deadline - latest > 0) {
+            deadline = latest;
+            inbox.offer(WAKE);
+        }
     }
 
     /** Whether it outlived its deadline by {@code graceNanos}: a thread that hangs must not pin the peer forever. */
@@ -64,9 +89,11 @@ final class ServerHandshake implements DatagramTransport, Runnable {
         return now - deadline > graceNanos;
     }
 
-    /** Makes the handshake give up at its next wait. */
-    void abandon() {
+    /** Makes the handshake give up now: a thread waiting for its peer wakes at once. Any thread. */
+    void abandon(String reason) {
+        abandonReason = reason;
         abandoned = true;
+        inbox.offer(WAKE); // when the queue is full the thread is not waiting, and sees the flag at its next call
     }
 
     @Override
@@ -90,7 +117,7 @@ final class ServerHandshake implements DatagramTransport, Runnable {
             timedOut = true;
             failure = "handshake with " + who() + " timed out: " + e.getMessage();
         } catch (InterruptedIOException e) {
-            failure = "handshake with " + who() + " abandoned: the server is closing";
+            failure = "handshake with " + who() + " abandoned: " + abandonReason;
         } catch (TlsFatalAlert e) {
             failure = "handshake with " + who() + " failed: " + e.getMessage();
             unexpected = e.getCause();
@@ -120,35 +147,54 @@ final class ServerHandshake implements DatagramTransport, Runnable {
         return ClientHandshakeChannel.HANDSHAKE_MTU;
     }
 
+    /**
+     * Waits up to {@code waitMillis} (Bouncy Castle's retransmission timer) for the peer's next
+     * datagram; -1 when none came, so that Bouncy Castle resends its flight. Past our deadline it
+     * throws {@link TlsTimeoutException} instead, as Bouncy Castle's own timer would: our deadline
+     * may be shorter than the one Bouncy Castle keeps.
+     */
     @Override
     public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
-        if (abandoned) {
-            throw new InterruptedIOException("the server is closing");
+        long start = System.nanoTime();
+        if (!waiting) {
+            waitingSince = start;
+            waiting = true;
         }
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        long wait = waitMillis == 0 ? left : Math.min(waitMillis, left);
-        if (wait <= 0) {
-            return -1;
+        long waitEnd = start + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        for (;;) {
+            if (abandoned) {
+                throw new InterruptedIOException(abandonReason);
+            }
+            long now = System.nanoTime();
+            long left = deadline - now;
+            if (left <= 0) {
+                throw new TlsTimeoutException("no answer from the client within "
+                        + TimeUnit.NANOSECONDS.toMillis(deadline - created) + " ms");
+            }
+            long wait = waitMillis == 0 ? left : Math.min(waitEnd - now, left);
+            if (wait <= 0) {
+                return -1;
+            }
+            byte[] datagram;
+            try {
+                datagram = inbox.poll(wait, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("the server is closing");
+            }
+            if (datagram != null && datagram != WAKE) {
+                waiting = false;
+                int n = Math.min(len, datagram.length);
+                System.arraycopy(datagram, 0, buf, off, n);
+                return n;
+            }
         }
-        byte[] datagram;
-        try {
-            datagram = inbox.poll(wait, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("the server is closing");
-        }
-        if (datagram == null) {
-            return -1;
-        }
-        int n = Math.min(len, datagram.length);
-        System.arraycopy(datagram, 0, buf, off, n);
-        return n;
     }
 
     @Override
     public void send(byte[] buf, int off, int len) throws IOException {
         if (abandoned) {
-            throw new InterruptedIOException("the server is closing");
+            throw new InterruptedIOException(abandonReason);
         }
         sent.sent(buf, off, len);
         server.sendRaw(buf, off, len, peer);

@@ -225,6 +225,16 @@ final class ServerSession implements Session {
         }
     }
 
+    /**
+     * Marks the session closed without telling the client: it has a new session at the same
+     * address, and a close_notify under the old keys would only be dropped there as forged.
+     */
+    void retire() {
+        synchronized (writeLock) {
+            open = false;
+        }
+    }
+
     void moveTo(InetSocketAddress address) {
         remote = address;
     }

@@ -77,7 +77,9 @@ class RobustnessTest {
             pki.issue("client" + i, TestPki.Usage.CLIENT, false);
         }
         Inbox serverInbox = Inbox.echoing();
-        try (TransportServer server = listen(pki.settings("server"), serverInbox)) {
+        // All clients come from 127.0.0.1: lift the per-source limits, as for clients behind one NAT address.
+        DtlsSettings settings = pki.settings("server").with(new HandshakeLimits(clients, 1000, clients, Duration.ofSeconds(3)));
+        try (TransportServer server = listen(settings, serverInbox)) {
             List<Future<String>> results = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
                 String name = "client" + i;
@@ -209,7 +211,7 @@ class RobustnessTest {
             try (DatagramSocket second = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
                 echoOnce(second, server, "after the restart");
             }
-            assertEquals("the client started a new handshake", serverInbox.closedReason(WAIT));
+            assertEquals("replaced by a new handshake of the same client", serverInbox.closedReason(WAIT));
             assertEquals(2, server.drops.handshakes);
             assertEquals(1, server.sessions().size());
         }
