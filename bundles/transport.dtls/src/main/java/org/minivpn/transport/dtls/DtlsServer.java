@@ -137,8 +137,8 @@ final class DtlsServer implements TransportServer {
     void sendRaw(byte[] buf, int off, int len, InetSocketAddress to) {
         try {
             udp.send(ByteBuffer.wrap(buf, off, len), to);
-        } catch (IOException e) {
-            // the peer retransmits, or the handshake times out
+        } catch (IOException | RuntimeException e) {
+            // the peer retransmits, or the handshake times out; one refused send never stops the server
         }
     }
 
@@ -179,7 +179,8 @@ final class DtlsServer implements TransportServer {
     }
 
     private void onDatagram(InetSocketAddress from, int len) {
-        if (len < RecordLayer.HEADER) {
+        // Source port 0 cannot be answered (RFC 768): no handshake, and no session may follow it there.
+        if (len < RecordLayer.HEADER || from.getPort() == 0) {
             drops.malformed++;
             return;
         }
