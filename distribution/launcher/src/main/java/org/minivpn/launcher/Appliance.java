@@ -67,8 +67,18 @@ final class Appliance {
     /** Starts the framework, runs the startup commands and waits for the framework to stop. */
     int runUntilStopped() throws LaunchException {
         Map<String, String> config = frameworkProperties();
+        Termination termination = Termination.onSigterm(log);
         try (FileChannel lockFile = lock()) {
-            Framework framework = start(config);
+            Framework framework;
+            try {
+                framework = start(config, termination);
+            } catch (LaunchException e) {
+                if (termination.requested()) {
+                    log.println("minivpn: stopped by SIGTERM while starting");
+                    return 0;
+                }
+                throw e;
+            }
             Thread hook = new Thread(() -> stop(framework), "minivpn-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             int status = runStartupCommands(framework);
@@ -145,13 +155,14 @@ final class Appliance {
         return ch;
     }
 
-    private Framework start(Map<String, String> config) throws LaunchException {
+    private Framework start(Map<String, String> config, Termination termination) throws LaunchException {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new LaunchException("no OSGi framework in lib/: the installation is incomplete"));
         Map<String, Object> withLog = new HashMap<>(config);
         withLog.put("felix.log.logger", new FrameworkLog(log));
         @SuppressWarnings({"unchecked", "rawtypes"})
         Framework framework = factory.newFramework((Map) withLog);
+        termination.stopWith(() -> stop(framework));
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
         FrameworkListener errors = e -> {
             if (e.getType() == FrameworkEvent.ERROR && e.getThrowable() != null) {
@@ -242,7 +253,8 @@ final class Appliance {
         return 0;
     }
 
-    private void stop(Framework framework) {
+    /** Stops the framework and waits for it; true when it stopped within {@link #STOP_TIMEOUT}. */
+    private boolean stop(Framework framework) {
         try {
             if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) != 0) {
                 framework.stop();
@@ -250,12 +262,15 @@ final class Appliance {
             FrameworkEvent e = framework.waitForStop(STOP_TIMEOUT.toMillis());
             if (e.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
                 log.println("minivpn: the framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
+                return false;
             }
+            return true;
         } catch (BundleException e) {
             log.println("minivpn: stopping the framework failed: " + rootMessage(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return false;
     }
 
     /** Milliseconds since bin/minivpn started, or since the JVM did when run otherwise. */
