@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -62,6 +63,46 @@ public class LaunchIT {
         Result none = Appliances.ctl(home, "lb");
         assertEquals(3, none.status());
         assertTrue(none.err(), none.err().contains("no MiniVPN appliance is running"));
+
+        Result waited = Appliances.ctl(home, "--wait-ready", "1", "lb");
+        assertEquals("--wait-ready times out with the timeout status", 4, waited.status());
+        assertTrue(waited.err(), waited.err().contains("not ready within 1 s"));
+    }
+
+    /**
+     * A script starts the appliance and at once runs a command that needs its components, 20 times
+     * over: a command is either refused (no socket yet: 3, still starting: 5) or runs with
+     * everything there, never against a half-started appliance; {@code --wait-ready} always gets
+     * the command through. A SIGTERM then stops it with status 0.
+     */
+    @Test
+    public void startThenCommandSucceedsTwentyTimesOutOfTwenty() throws Exception {
+        Path copy = Appliances.copy("launch-ready");
+        int refusedAsStarting = 0;
+        for (int attempt = 1; attempt <= 20; attempt++) {
+            try (Running app = new Running(copy)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                Result early;
+                do {
+                    early = app.ctl("lb");
+                } while (early.status() == 3 && app.process.isAlive() && System.nanoTime() < deadline);
+                String where = "attempt " + attempt + ": ";
+                if (early.status() == 5) {
+                    refusedAsStarting++;
+                    assertTrue(where + early.err(), early.err().contains("still starting"));
+                    assertEquals(where + "nothing ran", "", early.out());
+                } else {
+                    assertEquals(where + early.err() + app.output(), 0, early.status());
+                    assertFalse(where + "no bundle listed before it is active:\n" + early.out(),
+                            early.out().lines().anyMatch(l -> l.matches("\\s*\\d+\\|(Installed|Resolved|Starting).*")));
+                }
+                Result transports = app.ctl("--wait-ready", "60", "vpn:transports");
+                assertEquals(where + transports.err() + app.output(), 0, transports.status());
+                assertTrue(where + transports.out(), transports.out().lines().anyMatch(l -> l.startsWith("dtls")));
+                assertEquals(where + "SIGTERM stops it cleanly\n" + app.output(), 0, app.stop());
+            }
+        }
+        System.out.println("start-then-command: 20 of 20, " + refusedAsStarting + " first commands refused as starting");
     }
 
     @Test

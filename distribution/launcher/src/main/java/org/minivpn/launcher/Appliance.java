@@ -1,5 +1,6 @@
 package org.minivpn.launcher;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -47,7 +48,8 @@ final class Appliance {
     private static final String START_LAST = "org.apache.felix.gogo.jline";
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
-    private static final Duration SOCKET_WAIT = Duration.ofSeconds(10);
+    /** Longer than the control bundle's own bound on configuration files (30 s). */
+    private static final Duration READY_WAIT = Duration.ofSeconds(60);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
 
     private final Path home;
@@ -173,7 +175,9 @@ final class Appliance {
             framework.init(errors);
             framework.getBundleContext().addFrameworkListener(errors);
             List<Bundle> bundles = install(framework);
-            List<Bundle> first = bundles.stream().filter(b -> !START_LAST.equals(b.getSymbolicName())).toList();
+            // The interactive shell comes last, so that its prompt appears once everything is up.
+            // Headless there is no prompt: the shell starts with the rest, and ready means all active.
+            List<Bundle> first = bundles.stream().filter(b -> options.headless() || !START_LAST.equals(b.getSymbolicName())).toList();
             for (Bundle b : first) {
                 if (!isFragment(b)) {
                     b.start();
@@ -182,10 +186,8 @@ final class Appliance {
             framework.start();
             checkActive(first, problems);
             if (problems.isEmpty()) {
-                log.println("MiniVPN ready in " + sinceLaunch() + " ms (" + home + ")"
-                        + (options.headless() ? "; headless, control it with bin/minivpn-ctl" : "; type help for commands"));
-                // The interactive shell comes last, so that its prompt appears once everything is up.
-                List<Bundle> last = bundles.stream().filter(b -> START_LAST.equals(b.getSymbolicName())).toList();
+                announceReady();
+                List<Bundle> last = bundles.stream().filter(b -> !first.contains(b)).toList();
                 for (Bundle b : last) {
                     b.start();
                 }
@@ -201,6 +203,21 @@ final class Appliance {
                     + home.resolve("bundle"));
         }
         return framework;
+    }
+
+    /**
+     * Waits until the control socket says the appliance is ready (bundles active, configuration
+     * files taken: the control bundle's Readiness), the same point {@code minivpn-ctl --wait-ready}
+     * waits for, and prints "MiniVPN ready", or what it still waited for after {@link #READY_WAIT}.
+     */
+    private void announceReady() {
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        if (ControlClient.awaitReady(socket, READY_WAIT, said) == 0) {
+            log.println("MiniVPN ready in " + sinceLaunch() + " ms (" + home + ")"
+                    + (options.headless() ? "; headless, control it with bin/minivpn-ctl" : "; type help for commands"));
+        } else {
+            log.print(said.toString(StandardCharsets.UTF_8).replace("minivpn-ctl:", "minivpn:"));
+        }
     }
 
     private static boolean isFragment(Bundle b) {
@@ -237,10 +254,6 @@ final class Appliance {
     private int runStartupCommands(Framework framework) {
         if (options.commands().isEmpty()) {
             return 0;
-        }
-        Instant deadline = Instant.now().plus(SOCKET_WAIT);
-        while (!Files.exists(socket) && Instant.now().isBefore(deadline)) {
-            sleep(20);
         }
         for (String command : options.commands()) {
             int status = ControlClient.run(socket, command, System.out, System.err, COMMAND_TIMEOUT);
@@ -293,13 +306,5 @@ final class Appliance {
             m = m + ": " + root.getMessage();
         }
         return m != null ? m : t.toString();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
