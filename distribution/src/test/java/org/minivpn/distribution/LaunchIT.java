@@ -5,6 +5,8 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -103,6 +105,83 @@ public class LaunchIT {
             }
         }
         System.out.println("start-then-command: 20 of 20, " + refusedAsStarting + " first commands refused as starting");
+    }
+
+    /**
+     * vpn:serve survives a restart of the appliance (autostart and the port it was given, written
+     * back into configs/org.minivpn.relay.server.cfg) until vpn:stop. Without root: an in-memory
+     * TUN device and no routing configurator.
+     */
+    @Test
+    public void aServerThatWasServingServesAgainAfterARestartUntilVpnStop() throws Exception {
+        Path copy = Appliances.copy("launch-autostart");
+        Path serverCfg = copy.resolve("configs/org.minivpn.relay.server.cfg");
+        Files.writeString(copy.resolve("configs/org.minivpn.tun.memory-mvsrv.cfg"), "name = mvsrv\n");
+        Files.writeString(serverCfg, Files.readString(serverCfg)
+                + "tun.target = (tun.name=mvsrv)\nrouting.target = (route.type=none)\nlisten = 127.0.0.1\n");
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        try (Running app = new Running(copy).awaitReady()) {
+            ok(app.ctl("vpn:pki", "init"));
+            ok(app.ctl("vpn:pki", "server", "server", "--san", "127.0.0.1"));
+            Result serve = awaitOk(app, "vpn:serve", String.valueOf(port)); // DTLS re-reads its files in a moment
+            assertTrue(serve.out(), serve.out().contains("serving on 127.0.0.1:" + port));
+            awaitFile(serverCfg, "autostart = true", "port = " + port);
+            assertTrue("the file keeps its comments", Files.readString(serverCfg).contains("# autostart: serve as soon"));
+            assertEquals(0, app.stop());
+        }
+        try (Running app = new Running(copy)) {
+            Result status = app.ctl("--wait-ready", "60", "vpn:status");
+            assertEquals(status.err() + app.output(), 0, status.status());
+            assertTrue("serving again after the restart, without vpn:serve:\n" + status.out() + app.output(),
+                    status.out().lines().anyMatch(l -> l.startsWith("serving") && l.contains("127.0.0.1:" + port)));
+            assertTrue(ok(app.ctl("vpn:stop")).out().contains("the server stopped"));
+            awaitFile(serverCfg, "autostart = false", "port = " + port);
+            assertEquals(0, app.stop());
+        }
+        try (Running app = new Running(copy)) {
+            Result status = app.ctl("--wait-ready", "60", "vpn:status");
+            assertEquals(status.err(), 0, status.status());
+            assertFalse("vpn:stop is kept too:\n" + status.out(), status.out().contains("serving"));
+            try (DatagramSocket free = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+                assertTrue(free.isBound());
+            }
+            assertEquals(0, app.stop());
+        }
+    }
+
+    private static Result ok(Result r) {
+        assertEquals(r.err(), 0, r.status());
+        return r;
+    }
+
+    private static Result awaitOk(Running app, String... command) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        Result r;
+        do {
+            r = app.ctl(command);
+        } while (r.status() != 0 && System.nanoTime() < deadline && sleep(300));
+        return ok(r);
+    }
+
+    private static void awaitFile(Path file, String... lines) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String text;
+        do {
+            text = Files.readString(file);
+            String t = text;
+            if (java.util.Arrays.stream(lines).allMatch(l -> t.lines().anyMatch(l::equals))) {
+                return;
+            }
+        } while (System.nanoTime() < deadline && sleep(200));
+        throw new AssertionError(file + " does not have " + String.join(", ", lines) + ":\n" + text);
+    }
+
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
     }
 
     @Test
