@@ -152,6 +152,26 @@ public class LaunchIT {
         }
     }
 
+    /** The systemd unit ships in etc/systemd, names this distribution's scripts and passes systemd's own check. */
+    @Test
+    public void theSystemdUnitStartsHeadlessWaitsForReadinessAndRestartsOnFailure() throws Exception {
+        Path unit = home.resolve("etc/systemd/minivpn.service");
+        String text = Files.readString(unit);
+        for (String line : new String[] {"ExecStart=/opt/minivpn/bin/minivpn --headless",
+                "ExecStartPost=/opt/minivpn/bin/minivpn-ctl --wait-ready 90", "Restart=on-failure", "KillMode=mixed"}) {
+            assertTrue(line + " in\n" + text, text.lines().anyMatch(line::equals));
+        }
+        Path here = Files.createDirectories(home.resolve("unit-check")).resolve("minivpn.service");
+        Files.writeString(here, text.replace("/opt/minivpn", home.toString()));
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            Process p = new ProcessBuilder("/usr/bin/systemd-analyze", "verify", here.toString()).redirectErrorStream(true).start();
+            assertTrue("systemd-analyze finishes", p.waitFor(60, TimeUnit.SECONDS));
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals("systemd-analyze verify:\n" + out, 0, p.exitValue());
+            assertFalse(out, out.contains(home.toString()));
+        }
+    }
+
     private static Result ok(Result r) {
         assertEquals(r.err(), 0, r.status());
         return r;
