@@ -58,16 +58,13 @@ copy_appliance() {
     printf 'name = tun0\nmtu = 1400\n' > "$work/$1/configs/org.minivpn.tun.linux-tun0.cfg"
 }
 
-# start_appliance NS HOME: bin/minivpn headless inside NS; waits until it is ready.
+# start_appliance NS HOME: bin/minivpn headless inside NS; waits until it is ready (bundles active,
+# configs/ taken: what minivpn-ctl --wait-ready waits for), at most 30 s.
 # Started with ip netns exec directly (not through a function), so that $! is the process itself.
 start_appliance() {
     ip netns exec "$1" "$2/bin/minivpn" --headless > "$2/appliance.log" 2>&1 &
     pids+=($!)
-    local i
-    for i in $(seq 1 150); do
-        grep -q "MiniVPN ready" "$2/appliance.log" 2>/dev/null && [ -S "$2/run/minivpn.sock" ] && return 0
-        sleep 0.1
-    done
+    in_ns "$1" "$2/bin/minivpn-ctl" --wait-ready 30 && return 0
     echo "the appliance in $1 did not start:"; cat "$2/appliance.log"; exit 1
 }
 

@@ -5,9 +5,12 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -58,12 +61,149 @@ public class LaunchIT {
             assertEquals(second.err(), 1, second.status());
             assertTrue(second.err(), second.err().contains("already running"));
 
-            assertEquals("SIGTERM stops the appliance", 143, app.stop());
+            assertEquals("SIGTERM stops the appliance cleanly, with status 0", 0, app.stop());
             assertFalse("the control socket is removed on stop", Files.exists(home.resolve("run/minivpn.sock")));
         }
         Result none = Appliances.ctl(home, "lb");
         assertEquals(3, none.status());
         assertTrue(none.err(), none.err().contains("no MiniVPN appliance is running"));
+
+        Result waited = Appliances.ctl(home, "--wait-ready", "1", "lb");
+        assertEquals("--wait-ready times out with the timeout status", 4, waited.status());
+        assertTrue(waited.err(), waited.err().contains("not ready within 1 s"));
+    }
+
+    /**
+     * A script starts the appliance and at once runs a command that needs its components, 20 times
+     * over: a command is either refused (no socket yet: 3, still starting: 5) or runs with
+     * everything there, never against a half-started appliance; {@code --wait-ready} always gets
+     * the command through. A SIGTERM then stops it with status 0.
+     */
+    @Test
+    public void startThenCommandSucceedsTwentyTimesOutOfTwenty() throws Exception {
+        Path copy = Appliances.copy("launch-ready");
+        int refusedAsStarting = 0;
+        for (int attempt = 1; attempt <= 20; attempt++) {
+            try (Running app = new Running(copy)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                Result early;
+                do {
+                    early = app.ctl("lb");
+                } while (early.status() == 3 && app.process.isAlive() && System.nanoTime() < deadline);
+                String where = "attempt " + attempt + ": ";
+                if (early.status() == 5) {
+                    refusedAsStarting++;
+                    assertTrue(where + early.err(), early.err().contains("still starting"));
+                    assertEquals(where + "nothing ran", "", early.out());
+                } else {
+                    assertEquals(where + early.err() + app.output(), 0, early.status());
+                    assertFalse(where + "no bundle listed before it is active:\n" + early.out(),
+                            early.out().lines().anyMatch(l -> l.matches("\\s*\\d+\\|(Installed|Resolved|Starting).*")));
+                }
+                Result transports = app.ctl("--wait-ready", "60", "vpn:transports");
+                assertEquals(where + transports.err() + app.output(), 0, transports.status());
+                assertTrue(where + transports.out(), transports.out().lines().anyMatch(l -> l.startsWith("dtls")));
+                assertEquals(where + "SIGTERM stops it cleanly\n" + app.output(), 0, app.stop());
+            }
+        }
+        System.out.println("start-then-command: 20 of 20, " + refusedAsStarting + " first commands refused as starting");
+    }
+
+    /**
+     * vpn:serve survives a restart of the appliance (autostart and the port it was given, written
+     * back into configs/org.minivpn.relay.server.cfg) until vpn:stop. Without root: an in-memory
+     * TUN device and no routing configurator.
+     */
+    @Test
+    public void aServerThatWasServingServesAgainAfterARestartUntilVpnStop() throws Exception {
+        Path copy = Appliances.copy("launch-autostart");
+        Path serverCfg = copy.resolve("configs/org.minivpn.relay.server.cfg");
+        Files.writeString(copy.resolve("configs/org.minivpn.tun.memory-mvsrv.cfg"), "name = mvsrv\n");
+        Files.writeString(serverCfg, Files.readString(serverCfg)
+                + "tun.target = (tun.name=mvsrv)\nrouting.target = (route.type=none)\nlisten = 127.0.0.1\n");
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        try (Running app = new Running(copy).awaitReady()) {
+            ok(app.ctl("vpn:pki", "init"));
+            ok(app.ctl("vpn:pki", "server", "server", "--san", "127.0.0.1"));
+            Result serve = awaitOk(app, "vpn:serve", String.valueOf(port)); // DTLS re-reads its files in a moment
+            assertTrue(serve.out(), serve.out().contains("serving on 127.0.0.1:" + port));
+            awaitFile(serverCfg, "autostart = true", "port = " + port);
+            assertTrue("the file keeps its comments", Files.readString(serverCfg).contains("# autostart: serve as soon"));
+            assertEquals(0, app.stop());
+        }
+        try (Running app = new Running(copy)) {
+            Result status = app.ctl("--wait-ready", "60", "vpn:status");
+            assertEquals(status.err() + app.output(), 0, status.status());
+            assertTrue("serving again after the restart, without vpn:serve:\n" + status.out() + app.output(),
+                    status.out().lines().anyMatch(l -> l.startsWith("serving") && l.contains("127.0.0.1:" + port)));
+            assertTrue(ok(app.ctl("vpn:stop")).out().contains("the server stopped"));
+            awaitFile(serverCfg, "autostart = false", "port = " + port);
+            assertEquals(0, app.stop());
+        }
+        try (Running app = new Running(copy)) {
+            Result status = app.ctl("--wait-ready", "60", "vpn:status");
+            assertEquals(status.err(), 0, status.status());
+            assertFalse("vpn:stop is kept too:\n" + status.out(), status.out().contains("serving"));
+            try (DatagramSocket free = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+                assertTrue(free.isBound());
+            }
+            assertEquals(0, app.stop());
+        }
+    }
+
+    /** The systemd unit ships in etc/systemd, names this distribution's scripts and passes systemd's own check. */
+    @Test
+    public void theSystemdUnitStartsHeadlessWaitsForReadinessAndRestartsOnFailure() throws Exception {
+        Path unit = home.resolve("etc/systemd/minivpn.service");
+        String text = Files.readString(unit);
+        for (String line : new String[] {"ExecStart=/opt/minivpn/bin/minivpn --headless",
+                "ExecStartPost=/opt/minivpn/bin/minivpn-ctl --wait-ready 90", "Restart=on-failure", "KillMode=mixed"}) {
+            assertTrue(line + " in\n" + text, text.lines().anyMatch(line::equals));
+        }
+        Path here = Files.createDirectories(home.resolve("unit-check")).resolve("minivpn.service");
+        Files.writeString(here, text.replace("/opt/minivpn", home.toString()));
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            Process p = new ProcessBuilder("/usr/bin/systemd-analyze", "verify", here.toString()).redirectErrorStream(true).start();
+            assertTrue("systemd-analyze finishes", p.waitFor(60, TimeUnit.SECONDS));
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals("systemd-analyze verify:\n" + out, 0, p.exitValue());
+            assertFalse(out, out.contains(home.toString()));
+        }
+    }
+
+    private static Result ok(Result r) {
+        assertEquals(r.err(), 0, r.status());
+        return r;
+    }
+
+    private static Result awaitOk(Running app, String... command) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        Result r;
+        do {
+            r = app.ctl(command);
+        } while (r.status() != 0 && System.nanoTime() < deadline && sleep(300));
+        return ok(r);
+    }
+
+    private static void awaitFile(Path file, String... lines) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String text;
+        do {
+            text = Files.readString(file);
+            String t = text;
+            if (java.util.Arrays.stream(lines).allMatch(l -> t.lines().anyMatch(l::equals))) {
+                return;
+            }
+        } while (System.nanoTime() < deadline && sleep(200));
+        throw new AssertionError(file + " does not have " + String.join(", ", lines) + ":\n" + text);
+    }
+
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
     }
 
     @Test

@@ -35,6 +35,11 @@ import org.apache.felix.service.command.Converter;
  * <p>Access: the socket's folder is made mode 0700 and the socket 0600, and each peer's
  * credentials (SO_PEERCRED) must name the user the appliance runs as, or root. Anyone who can run
  * commands here controls the VPN, so nothing is reachable over the network.
+ *
+ * <p>Until the appliance is {@linkplain Readiness ready}, every command is refused with status
+ * {@value Frames#STATUS_STARTING} and what it still waits for; an empty command is the readiness
+ * probe that {@code minivpn-ctl --wait-ready} repeats (status 0 once ready). Refusing rather than
+ * waiting here keeps the four workers free: the client does the waiting, bounded by its timeout.
  */
 final class ControlServer implements AutoCloseable {
 
@@ -43,6 +48,7 @@ final class ControlServer implements AutoCloseable {
     private static final long REQUEST_TIMEOUT_SECONDS = 10;
 
     private final CommandProcessor processor;
+    private final Readiness readiness;
     private final Path socket;
     private final ServerSocketChannel server;
     private final ThreadPoolExecutor workers;
@@ -50,8 +56,14 @@ final class ControlServer implements AutoCloseable {
     private final Thread acceptor;
     private final String owner = System.getProperty("user.name");
 
+    /** A control socket that is always ready, for a command processor outside an appliance. */
     ControlServer(CommandProcessor processor, Path socket) throws IOException {
+        this(processor, socket, Readiness.ALWAYS);
+    }
+
+    ControlServer(CommandProcessor processor, Path socket, Readiness readiness) throws IOException {
         this.processor = processor;
+        this.readiness = readiness;
         this.socket = socket.toAbsolutePath();
         this.server = bind(this.socket);
         this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16),
@@ -111,7 +123,7 @@ final class ControlServer implements AutoCloseable {
             try {
                 workers.execute(() -> serve(ch));
             } catch (RejectedExecutionException e) {
-                refuse(ch, "the appliance is busy with other control commands: try again in a moment");
+                refuse(ch, Frames.STATUS_REFUSED, "the appliance is busy with other control commands: try again in a moment");
             }
         }
     }
@@ -120,7 +132,7 @@ final class ControlServer implements AutoCloseable {
         try (ch) {
             String peer = peerUser(ch);
             if (!peer.equals(owner) && !peer.equals("root")) {
-                refuse(ch, "user " + peer + " may not control this appliance: run minivpn-ctl as " + owner);
+                refuse(ch, Frames.STATUS_REFUSED, "user " + peer + " may not control this appliance: run minivpn-ctl as " + owner);
                 return;
             }
             var timeout = watchdog.schedule(() -> closeQuietly(ch), REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -130,7 +142,13 @@ final class ControlServer implements AutoCloseable {
             } finally {
                 timeout.cancel(false);
             }
-            int status = run(command, ch);
+            String waiting = readiness.waitingFor();
+            if (waiting != null) {
+                refuse(ch, Frames.STATUS_STARTING, "the appliance is still starting (waiting for " + waiting
+                        + "): try again in a moment, or wait for it with bin/minivpn-ctl --wait-ready");
+                return;
+            }
+            int status = command.isBlank() ? Frames.STATUS_OK : run(command, ch);
             writeFrame(ch, Frames.EXIT, ByteBuffer.allocate(4).putInt(0, status).array(), 0, 4);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "control connection ended early: " + e.getMessage());
@@ -184,11 +202,11 @@ final class ControlServer implements AutoCloseable {
         return p.user().getName();
     }
 
-    private static void refuse(SocketChannel ch, String message) {
+    private static void refuse(SocketChannel ch, int status, String message) {
         try (ch) {
             byte[] text = (message + "\n").getBytes(StandardCharsets.UTF_8);
             writeFrame(ch, Frames.ERR, text, 0, text.length);
-            writeFrame(ch, Frames.EXIT, ByteBuffer.allocate(4).putInt(0, Frames.STATUS_REFUSED).array(), 0, 4);
+            writeFrame(ch, Frames.EXIT, ByteBuffer.allocate(4).putInt(0, status).array(), 0, 4);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "could not tell a refused control client why: " + e.getMessage());
         }

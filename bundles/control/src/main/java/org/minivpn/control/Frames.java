@@ -16,6 +16,8 @@ final class Frames {
     static final int STATUS_OK = 0;
     static final int STATUS_FAILED = 1;
     static final int STATUS_REFUSED = 2;
+    /** The appliance is not ready yet; see {@link Readiness}. */
+    static final int STATUS_STARTING = 5;
 
     private Frames() {
     }

@@ -14,6 +14,7 @@ import org.minivpn.api.relay.VpnServer;
 import org.minivpn.api.route.RouteConfigurator;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.tun.TunDevice;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -27,7 +28,10 @@ import org.osgi.service.metatype.annotations.Designate;
 /**
  * The VPN server service. It exists as soon as the bundle is active; what it needs (a TUN device, a
  * transport, a routing configurator) is checked when it starts, with advice for what is missing.
- * Configuration changes apply at the next start.
+ * Configuration changes apply at the next start. {@link #start} and {@link #stop} are vpn:serve and
+ * vpn:stop: they also set and clear {@code autostart} ({@link ServeAutostart}), so a server that
+ * was serving serves again after a restart; stops of its own (the TUN device went away, the
+ * component deactivates with the framework) leave it set.
  */
 @Component(service = VpnServer.class, configurationPid = "org.minivpn.relay.server", immediate = true)
 @Designate(ocd = ServerConfig.class)
@@ -40,6 +44,8 @@ public final class ServerRelay implements VpnServer {
     private volatile ServerConfig config;
     private volatile TunDevice tun;
     private volatile RouteConfigurator routing;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configAdmin;
     private ServerEngine engine; // guarded by this
     private TunDevice engineTun; // guarded by this
 
@@ -57,7 +63,7 @@ public final class ServerRelay implements VpnServer {
 
     @Deactivate
     void deactivate() {
-        stop();
+        halt();
     }
 
     @Reference(name = "tun", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -74,7 +80,7 @@ public final class ServerRelay implements VpnServer {
         synchronized (this) {
             if (engineTun == t) {
                 LOG.log(Level.WARNING, "the TUN device " + t.name() + " went away: the server stops");
-                stop();
+                halt();
             }
         }
     }
@@ -109,14 +115,19 @@ public final class ServerRelay implements VpnServer {
             return;
         }
         try {
-            start(0);
+            startEngine(0);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "the server did not start from its configuration: " + e.getMessage());
         }
     }
 
     @Override
-    public synchronized void start(int port) throws IOException {
+    public void start(int port) throws IOException {
+        startEngine(port);
+        ServeAutostart.record(configAdmin, true, port);
+    }
+
+    private synchronized void startEngine(int port) throws IOException {
         if (engine != null) {
             throw new IllegalStateException("the server is already running on " + engine.localAddress() + ": vpn:stop first");
         }
@@ -154,7 +165,12 @@ public final class ServerRelay implements VpnServer {
     }
 
     @Override
-    public synchronized void stop() {
+    public void stop() {
+        halt();
+        ServeAutostart.record(configAdmin, false, 0);
+    }
+
+    private synchronized void halt() {
         if (engine != null) {
             engine.close();
             engine = null;

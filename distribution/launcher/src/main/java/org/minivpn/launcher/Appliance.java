@@ -1,5 +1,6 @@
 package org.minivpn.launcher;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -48,7 +49,8 @@ final class Appliance {
     private static final String START_LAST = "org.apache.felix.gogo.jline";
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
-    private static final Duration SOCKET_WAIT = Duration.ofSeconds(10);
+    /** Longer than the control bundle's own bound on configuration files (30 s). */
+    private static final Duration READY_WAIT = Duration.ofSeconds(60);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
 
     private final Path home;
@@ -68,8 +70,18 @@ final class Appliance {
     /** Starts the framework, runs the startup commands and waits for the framework to stop. */
     int runUntilStopped() throws LaunchException {
         Map<String, String> config = frameworkProperties();
+        Termination termination = Termination.onSigterm(log);
         try (FileChannel lockFile = lock()) {
-            Framework framework = start(config);
+            Framework framework;
+            try {
+                framework = start(config, termination);
+            } catch (LaunchException e) {
+                if (termination.requested()) {
+                    log.println("minivpn: stopped by SIGTERM while starting");
+                    return 0;
+                }
+                throw e;
+            }
             Thread hook = new Thread(() -> stop(framework), "minivpn-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             int status = runStartupCommands(framework);
@@ -152,13 +164,14 @@ final class Appliance {
         return ch;
     }
 
-    private Framework start(Map<String, String> config) throws LaunchException {
+    private Framework start(Map<String, String> config, Termination termination) throws LaunchException {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new LaunchException("no OSGi framework in lib/: the installation is incomplete"));
         Map<String, Object> withLog = new HashMap<>(config);
         withLog.put("felix.log.logger", new FrameworkLog(log));
         @SuppressWarnings({"unchecked", "rawtypes"})
         Framework framework = factory.newFramework((Map) withLog);
+        termination.stopWith(() -> stop(framework));
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
         FrameworkListener errors = e -> {
             if (e.getType() == FrameworkEvent.ERROR && e.getThrowable() != null) {
@@ -169,7 +182,9 @@ final class Appliance {
             framework.init(errors);
             framework.getBundleContext().addFrameworkListener(errors);
             List<Bundle> bundles = install(framework);
-            List<Bundle> first = bundles.stream().filter(b -> !START_LAST.equals(b.getSymbolicName())).toList();
+            // The interactive shell comes last, so that its prompt appears once everything is up.
+            // Headless there is no prompt: the shell starts with the rest, and ready means all active.
+            List<Bundle> first = bundles.stream().filter(b -> options.headless() || !START_LAST.equals(b.getSymbolicName())).toList();
             for (Bundle b : first) {
                 if (!isFragment(b)) {
                     b.start();
@@ -178,10 +193,8 @@ final class Appliance {
             framework.start();
             checkActive(first, problems);
             if (problems.isEmpty()) {
-                log.println("MiniVPN ready in " + sinceLaunch() + " ms (" + home + ")"
-                        + (options.headless() ? "; headless, control it with bin/minivpn-ctl" : "; type help for commands"));
-                // The interactive shell comes last, so that its prompt appears once everything is up.
-                List<Bundle> last = bundles.stream().filter(b -> START_LAST.equals(b.getSymbolicName())).toList();
+                announceReady();
+                List<Bundle> last = bundles.stream().filter(b -> !first.contains(b)).toList();
                 for (Bundle b : last) {
                     b.start();
                 }
@@ -197,6 +210,21 @@ final class Appliance {
                     + home.resolve("bundle"));
         }
         return framework;
+    }
+
+    /**
+     * Waits until the control socket says the appliance is ready (bundles active, configuration
+     * files taken: the control bundle's Readiness), the same point {@code minivpn-ctl --wait-ready}
+     * waits for, and prints "MiniVPN ready", or what it still waited for after {@link #READY_WAIT}.
+     */
+    private void announceReady() {
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        if (ControlClient.awaitReady(socket, READY_WAIT, said) == 0) {
+            log.println("MiniVPN ready in " + sinceLaunch() + " ms (" + home + ")"
+                    + (options.headless() ? "; headless, control it with bin/minivpn-ctl" : "; type help for commands"));
+        } else {
+            log.print(said.toString(StandardCharsets.UTF_8).replace("minivpn-ctl:", "minivpn:"));
+        }
     }
 
     private static boolean isFragment(Bundle b) {
@@ -234,10 +262,6 @@ final class Appliance {
         if (options.commands().isEmpty()) {
             return 0;
         }
-        Instant deadline = Instant.now().plus(SOCKET_WAIT);
-        while (!Files.exists(socket) && Instant.now().isBefore(deadline)) {
-            sleep(20);
-        }
         for (String command : options.commands()) {
             int status = ControlClient.run(socket, command, System.out, System.err, COMMAND_TIMEOUT);
             if (status != 0) {
@@ -249,7 +273,8 @@ final class Appliance {
         return 0;
     }
 
-    private void stop(Framework framework) {
+    /** Stops the framework and waits for it; true when it stopped within {@link #STOP_TIMEOUT}. */
+    private boolean stop(Framework framework) {
         try {
             if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) != 0) {
                 framework.stop();
@@ -257,12 +282,15 @@ final class Appliance {
             FrameworkEvent e = framework.waitForStop(STOP_TIMEOUT.toMillis());
             if (e.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
                 log.println("minivpn: the framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
+                return false;
             }
+            return true;
         } catch (BundleException e) {
             log.println("minivpn: stopping the framework failed: " + rootMessage(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return false;
     }
 
     /** Milliseconds since bin/minivpn started, or since the JVM did when run otherwise. */
@@ -285,13 +313,5 @@ final class Appliance {
             m = m + ": " + root.getMessage();
         }
         return m != null ? m : t.toString();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * minivpn [--headless] [-c COMMAND]...
  * </pre>
  *
- * <p>Exit status: 0 after a clean stop, 1 when the appliance could not start or a startup command
+ * <p>Exit status: 0 after a clean stop ({@code stop 0}, {@code exit}, SIGTERM), 1 when the appliance could not start or a startup command
  * failed, 2 for a usage error.
  */
 public final class Main {
