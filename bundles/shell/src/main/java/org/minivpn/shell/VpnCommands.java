@@ -136,11 +136,9 @@ public final class VpnCommands {
     @Descriptor("stop the VPN server: end every session and undo its routing")
     public String stop() {
         VpnServer s = require(server, NO_SERVER);
-        if (!s.isRunning()) {
-            return "the server is not running";
-        }
-        s.stop();
-        return "the server stopped";
+        boolean running = s.isRunning();
+        s.stop(); // also when not running: it clears a saved autostart that failed to start
+        return running ? "the server stopped" : "the server is not running";
     }
 
     @Descriptor("list the server's client sessions: identity, tunnel address, endpoint, traffic, last seen")

@@ -16,7 +16,10 @@ public interface VpnServer {
      */
     void start(int port) throws IOException;
 
-    /** Ends every session, stops listening and undoes routing. Idempotent. */
+    /**
+     * Ends every session, stops listening and undoes routing, and clears the saved autostart so that
+     * the server does not serve again after a restart. Idempotent.
+     */
     void stop();
 
     /** True between a successful {@link #start} and {@link #stop}. */
