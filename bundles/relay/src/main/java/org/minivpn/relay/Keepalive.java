@@ -80,6 +80,7 @@ final class Keepalive {
     /** Why {@link #due} said DEAD. */
     String silence() {
         return plain ? "the plain server sent nothing for " + Duration.ofNanos(plainTimeoutNanos).toSeconds()
-                + " s (plain.timeout.seconds)" : "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s";
+                + " s (plain.timeout.seconds)"
+                : "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s";
     }
 }

@@ -135,7 +135,8 @@ class AllocationTest {
             }
         };
         ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false, Duration.ofSeconds(180));
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false,
+                Duration.ofSeconds(180));
         ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
                 new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
         engine.connect();
@@ -185,7 +186,8 @@ class AllocationTest {
             }
         };
         ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false, Duration.ofSeconds(180));
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false,
+                Duration.ofSeconds(180));
         ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
                 new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
         engine.connect();
