@@ -14,7 +14,8 @@ import org.junit.Test;
  * The end-to-end tests, as root, in network namespaces the scripts create and delete: launched
  * distributions, certificates from vpn:pki, DTLS, real TUN devices, routing and NAT, real traffic.
  * scripts/demo --check is the seed's evaluation; scripts/test-relay is one server with two clients;
- * scripts/load is one server with a real client and the load generator's sessions.
+ * scripts/load is one server with a real client and the load generator's sessions; scripts/test-original
+ * is our client and server beside the original C MiniVPN's.
  */
 public class EndToEndIT {
 
@@ -32,6 +33,17 @@ public class EndToEndIT {
     @Test
     public void oneServerHoldsFiftyLoadGeneratorSessionsAndAClient() throws Exception {
         runScript("load", List.of("--clients", "50"), "jcmd", "jstat");
+    }
+
+    /**
+     * A peer that behaves as the original C MiniVPN (tools/original-peer, built with gcc against
+     * OpenSSL) as the client of our server and as the server of our plain client: pings and iperf3
+     * both ways for 60 s, and the original's peer is still alive at the end.
+     */
+    @Test
+    public void theOriginalMiniVpnsClientAndServerWorkWithOursBothWays() throws Exception {
+        assumeTrue("libssl-dev is missing (.ci/run installs it)", Files.exists(Path.of("/usr/include/openssl/ssl.h")));
+        runScript("test-original", List.of(), "iperf3", "gcc", "python3");
     }
 
     /** Runs scripts/NAME with ARGS as root; its output goes to target/it/NAME.log. */

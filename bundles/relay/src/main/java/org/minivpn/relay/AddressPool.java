@@ -47,6 +47,12 @@ final class AddressPool<P> {
     static final int QUARANTINED = -2;
     /** {@link #allocate}: the identity's static address is held by another of its sessions. */
     static final int STATIC_IN_USE = -3;
+    /** {@link #request}: the address is not a client address of the IPv4 pool. */
+    static final int NOT_IN_POOL = -4;
+    /** {@link #request}: the address is another identity's static one. */
+    static final int RESERVED = -5;
+    /** {@link #request}: another session holds the address. */
+    static final int IN_USE = -6;
     private static final int MAX_SLOTS = 1 << 16;
 
     private final IpPrefix pool4;
@@ -175,6 +181,34 @@ final class AddressPool<P> {
         int slot = own >= 0 ? own : oldest;
         if (slot < 0) {
             return quarantined ? QUARANTINED : EXHAUSTED;
+        }
+        claim(slot, identity, owner);
+        return slot;
+    }
+
+    /**
+     * Takes the slot of the IPv4 {@code address} a peer asks for by using it (a plain peer's first
+     * packet), under the same rules as {@link #allocate}: it must be a client address of the pool,
+     * not another identity's static one, not held, and not in quarantine after another identity.
+     * The identity "" gets no address out of quarantine, as in {@link #allocate}.
+     *
+     * @return the slot, or {@link #NOT_IN_POOL}, {@link #RESERVED}, {@link #IN_USE} or {@link #QUARANTINED}
+     */
+    synchronized int request(int address, String identity, P owner) {
+        int slot = slot4(address);
+        if (slot <= SERVER || slot >= slots - 1) {
+            return NOT_IN_POOL;
+        }
+        if (reservedFor[slot] != null && !reservedFor[slot].equals(identity)) {
+            return RESERVED;
+        }
+        if (taken[slot]) {
+            return IN_USE;
+        }
+        String last = lastHolder[slot];
+        if (last != null && (identity.isEmpty() || !last.equals(identity))
+                && clock.getAsLong() - releasedAt[slot] < quarantineNanos) {
+            return QUARANTINED;
         }
         claim(slot, identity, owner);
         return slot;

@@ -14,8 +14,8 @@ import org.minivpn.api.IpPrefix;
 
 /**
  * Which sessions the server holds and which address each has: a session is admitted when its
- * handshake completes, gets an address at its hello (or at its first packet when its identity has
- * a static one), and gives it back when it ends.
+ * handshake completes, gets an address at its hello (or, a plain peer, at its first IPv4 packet),
+ * and gives it back when it ends.
  *
  * <p>One session per identity, unless {@code duplicate.identity} is set: a new session of an
  * identity replaces the old one, as OpenVPN does without {@code duplicate-cn}, so that one
@@ -29,6 +29,9 @@ import org.minivpn.api.IpPrefix;
  * <p>All changes happen under one lock, so a hello racing with the session's replacement or end
  * never leaves an address held by a session that is gone. Sessions are closed outside the lock:
  * a transport may call {@code closed} back from its own locks.
+ *
+ * <p>A plain peer, one that never said HELLO (the original C MiniVPN's client), gets its address
+ * from its first IPv4 packet ({@link #assignPlain}) and is never sent a control record.
  */
 final class Admission {
 
@@ -76,13 +79,12 @@ final class Admission {
     }
 
     /**
-     * Gives {@code p} an address unless it has one. {@code hello} is false for a peer that sent
-     * packets without a hello: only a static address is given then. A peer that gets none is told
-     * why and closed.
+     * Gives {@code p}, which said HELLO, an address unless it has one: its static one, or one from
+     * the pool. A peer that gets none is told why and closed.
      *
      * @return true when {@code p} holds an address
      */
-    boolean assign(ServerPeer p, boolean hello) {
+    boolean assign(ServerPeer p) {
         String refusal;
         synchronized (lock) {
             if (!peers.contains(p)) {
@@ -91,21 +93,69 @@ final class Admission {
             if (p.slot >= 0) {
                 return true;
             }
-            if (!hello && !pool.hasStatic(p.identity)) {
-                refusal = "'" + p.identity + "' sent packets without a hello and has no static address: configure one"
-                        + " for it in statics of " + CONFIG_FILE + ", or use a MiniVPN client";
-            } else {
-                int slot = pool.allocate(p.identity, p);
-                if (slot >= 0) {
-                    bind(p, slot);
-                    return true;
-                }
-                refusal = refusal(p, slot);
+            int slot = pool.allocate(p.identity, p);
+            if (slot >= 0) {
+                bind(p, slot);
+                return true;
             }
+            refusal = refusal(p, slot);
         }
+        refuse(p, refusal);
+        return false;
+    }
+
+    /**
+     * Gives a plain peer (one that sent an IPv4 packet without a HELLO, as the original C MiniVPN's
+     * client does) an address unless it has one: its static one when configured, else the packet's
+     * source address {@code source4} when that is a client address of the pool, not another
+     * identity's static address, not held and not in quarantine after another identity. The
+     * original client has no way to learn an address: its TUN is set up by hand, so the server takes
+     * the address it uses, as WireGuard binds a peer to its configured AllowedIPs rather than to
+     * whatever it sends from. From then on the anti-spoofing check holds the peer to that address.
+     * A peer that gets none is refused with the reason logged, and closed without a GOODBYE: a plain
+     * peer writes every record to its TUN.
+     *
+     * @return true when {@code p} holds an address
+     */
+    boolean assignPlain(ServerPeer p, int source4) {
+        String refusal;
+        synchronized (lock) {
+            if (!peers.contains(p)) {
+                return false;
+            }
+            if (p.slot >= 0) {
+                return true;
+            }
+            boolean fixed = pool.hasStatic(p.identity);
+            int slot = fixed ? pool.allocate(p.identity, p) : pool.request(source4, p.identity, p);
+            if (slot >= 0) {
+                bind(p, slot);
+                return true;
+            }
+            refusal = "a plain peer (it sent packets without a hello): " + (fixed ? refusal(p, slot)
+                    : plainRefusal(AddressPool.toAddress(source4).getHostAddress(), slot));
+        }
+        refuse(p, refusal);
+        return false;
+    }
+
+    private void refuse(ServerPeer p, String refusal) {
         LOG.log(Level.WARNING, "refused '" + p.identity + "' from " + p.session.remoteAddress() + ": " + refusal);
         p.goodbye(refusal);
-        return false;
+    }
+
+    private String plainRefusal(String address, int failure) {
+        return "its first packet comes from " + address + ", " + switch (failure) {
+            case AddressPool.NOT_IN_POOL -> "which is not a client address of pool " + pool.pool4() + ": set its TUN"
+                    + " address inside the pool (not the network, the server's or the broadcast address), or give it a"
+                    + " static address in statics of " + CONFIG_FILE;
+            case AddressPool.RESERVED -> "which is the static address of another identity: give it another address";
+            case AddressPool.IN_USE -> "which another session holds: give it another address, or a static one in"
+                    + " statics of " + CONFIG_FILE;
+            default -> "which another client left less than " + settings.addressQuarantine().toSeconds() + " s ago and"
+                    + " is held back so that traffic for it reaches nobody else: give it another address, or wait"
+                    + " (address.quarantine.seconds in " + CONFIG_FILE + ")";
+        };
     }
 
     private String refusal(ServerPeer p, int failure) {

@@ -45,6 +45,16 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "ceiling in seconds of the reconnect backoff")
     int reconnect_max_seconds() default 30;
 
+    /** The original C MiniVPN's server writes every record to its TUN and exits on the first that is not an IP packet. */
+    @AttributeDefinition(description = "speak plainly, as the original C MiniVPN's client does: IP packets only, no"
+            + " hello, keepalives or goodbye (needed with the original's server); address must then be set")
+    boolean plain() default false;
+
+    /** As the server's plain.timeout.seconds and the DTLS transport's session.idle.timeout. */
+    @AttributeDefinition(description = "seconds a plain server may send nothing before this client declares it dead"
+            + " and reconnects; 0 for never")
+    int plain_timeout_seconds() default 180;
+
     @AttributeDefinition(description = "the TUN device to use (target filter)")
     String tun_target() default "(tun.name=tun0)";
 

@@ -24,6 +24,11 @@ import org.minivpn.api.tun.TunSettings;
  * One client tunnel, from connect to disconnect, across any number of reconnects. The TUN settings
  * and routes stay in place while it reconnects, so nothing leaks out of the tunnel meanwhile.
  * See the package documentation for its threads.
+ *
+ * <p>A plain client (configured so, or after its hello met a plain server, see {@link HelloExchange})
+ * sends its server IP packets only: no hello, PONG, PING or GOODBYE. The original C MiniVPN's server
+ * writes every record to its TUN and exits on the first the kernel refuses; be conservative in what
+ * you send (RFC 1122, 1.2.2).
  */
 final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.Target, AutoCloseable {
 
@@ -44,10 +49,11 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private final Counters counters = new Counters();
     private final Object sendLock = new Object();
     private final Object tunWriteLock = new Object(); // the receive thread writes packets, the TUN thread ICMPv6 errors
-    private final Ipv6Block ipv6Block; // TUN loop thread only
+    private final Ipv6Block ipv6Block; // drops on the TUN loop thread only
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final HelloExchange hello;
+    private final Keepalive keepalive;
     private final TunLoop tunLoop;
     private final Reconnector reconnector;
 
@@ -56,15 +62,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private volatile Session handshaking;
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
-    private volatile long lastSeenNanos;
-    private volatile long rttNanos = -1;
     private volatile int reconnects;
     private volatile String transportType = "";
     private volatile PushedConfig config;
-    private volatile long keepaliveNanos;
-    private volatile long timeoutNanos;
-    private long nextPingNanos; // TUN loop thread only
-    private volatile boolean blockIpv6; // the tunnel has no IPv6 address
     private volatile AppliedRoutes routes;
     private volatile Instant connectedAt;
 
@@ -78,6 +78,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         this.serverLabel = serverLabel;
         this.listener = listener;
         this.hello = new HelloExchange(settings);
+        this.keepalive = new Keepalive(settings);
         this.tunLoop = new TunLoop(tun, this);
         this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
@@ -91,13 +92,13 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
             Session s = handshake();
-            PushedConfig pushed = hello.await(s, sendLock);
+            PushedConfig pushed = hello.configuration(s, sendLock, keepalive);
             applyTun(pushed);
             if (routing != null) {
                 routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
                         !settings.splitTunnel(), pushed.routes(), pushed.hasIpv6(), settings.killSwitch()));
             }
-            lastSeenNanos = System.nanoTime();
+            keepalive.heard(System.nanoTime());
             session = s;
         } catch (IOException | RuntimeException e) {
             running = false;
@@ -109,7 +110,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         connectedAt = Instant.now();
         tunLoop.start();
         reconnector.start();
-        change(ClientState.CONNECTED, "tunnel up: " + config.addresses());
+        change(ClientState.CONNECTED, "tunnel up: " + config.addresses() + (keepalive.plain() ? " (plain: IP packets"
+                + " only, no control messages)" : ""));
     }
 
     private Session handshake() throws IOException {
@@ -133,14 +135,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             tun.configure(new TunSettings(pushed.mtu(), pushed.addresses()));
         }
         config = pushed;
-        boolean block = !pushed.hasIpv6();
-        if (block && (old == null || old.hasIpv6())) {
-            LOG.log(Level.INFO, "the server pushes no IPv6 address: IPv6 packets are dropped and answered with ICMPv6"
-                    + " 'administratively prohibited'; nothing leaves outside the tunnel");
-        }
-        blockIpv6 = block;
-        keepaliveNanos = pushed.keepalive().toNanos();
-        timeoutNanos = pushed.timeout().toNanos();
+        ipv6Block.activate(!pushed.hasIpv6());
+        keepalive.apply(pushed);
     }
 
     // transport → TUN (the transport's receive thread)
@@ -162,7 +158,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         if (s != session && s != handshaking) {
             return; // a session already replaced
         }
-        lastSeenNanos = System.nanoTime();
+        keepalive.heard(System.nanoTime());
         if (Wire.looksLikeIp(buf, off, len)) {
             try {
                 synchronized (tunWriteLock) {
@@ -175,11 +171,12 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             }
             return;
         }
+        hello.heardControl();
         byte type = len > 0 ? buf[off] : 0;
         switch (type) {
             case Wire.CONFIG -> hello.config(buf, off, len);
             case Wire.PING -> {
-                if (len == Wire.PING_LENGTH) {
+                if (len == Wire.PING_LENGTH && !keepalive.plain()) {
                     synchronized (sendLock) {
                         sendControl(s, control, Wire.pong(buf, off, control));
                     }
@@ -187,7 +184,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             }
             case Wire.PONG -> {
                 if (len == Wire.PING_LENGTH) {
-                    rttNanos = System.nanoTime() - Wire.getLong(buf, off + 1);
+                    keepalive.pong(Wire.getLong(buf, off + 1), System.nanoTime());
                 }
             }
             case Wire.GOODBYE -> {
@@ -220,22 +217,26 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         toServer(buf, n);
     }
 
-    /** Pings the server when due and declares it dead when it was silent past the timeout. */
+    /** Pings the server when due (never a plain one) and declares it dead when it was silent past the timeout. */
     @Override
     public void tick(long now) {
         Session s = session;
         if (s == null || state != ClientState.CONNECTED) {
             return;
         }
-        if (now - lastSeenNanos > timeoutNanos) {
-            String why = "the server was silent for " + Duration.ofNanos(timeoutNanos).toSeconds() + " s";
-            LOG.log(Level.WARNING, why);
-            sessionLost(s, why);
-            s.close();
-        } else if (now - nextPingNanos >= 0) {
-            nextPingNanos = now + keepaliveNanos;
-            synchronized (sendLock) {
-                sendControl(s, ping, Wire.ping(ping, Wire.PING, now));
+        switch (keepalive.due(now)) {
+            case DEAD -> {
+                String why = keepalive.silence();
+                LOG.log(Level.WARNING, why);
+                sessionLost(s, why);
+                s.close();
+            }
+            case PING -> {
+                synchronized (sendLock) {
+                    sendControl(s, ping, Wire.ping(ping, Wire.PING, now));
+                }
+            }
+            default -> {
             }
         }
     }
@@ -274,7 +275,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
      * elsewhere. An IPv6 packet when the tunnel has no IPv6 address is dropped too (see {@link Ipv6Block}).
      */
     void toServer(byte[] buf, int n) {
-        if (blockIpv6 && n > 0 && (buf[0] & 0xf0) == 0x60) {
+        if (ipv6Block.blocks(buf, n)) {
             ipv6Block.drop(buf, n);
             counters.droppedOut++;
             return;
@@ -312,8 +313,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     @Override
     public void reestablish() throws IOException {
         Session s = handshake();
-        applyTun(hello.await(s, sendLock));
-        lastSeenNanos = System.nanoTime();
+        applyTun(hello.configuration(s, sendLock, keepalive));
+        keepalive.heard(System.nanoTime());
         session = s;
         reconnects++;
         change(ClientState.CONNECTED, "reconnected");
@@ -336,13 +337,13 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     ClientStatus status() {
         Session s = session;
         PushedConfig c = config;
-        long rtt = rttNanos;
+        long rtt = keepalive.rttNanos();
         AppliedRoutes r = routes;
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
                 reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes(),
                 state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
-                tunLoop.failures());
+                tunLoop.failures(), keepalive.plain());
     }
 
     Traffic traffic() {
@@ -357,7 +358,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         listener.changed(from, to, reason);
     }
 
-    /** Says goodbye, ends the session, stops the threads and restores routing. Idempotent. */
+    /** Says goodbye (not to a plain server), ends the session, stops the threads and restores routing. Idempotent. */
     @Override
     public void close() {
         if (!running && state == ClientState.DISCONNECTED) {
@@ -365,7 +366,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         }
         running = false;
         Session s = session;
-        if (s != null) {
+        if (s != null && !keepalive.plain()) {
             byte[] bye = Wire.goodbye("the client disconnected");
             synchronized (sendLock) {
                 sendControl(s, bye, bye.length);

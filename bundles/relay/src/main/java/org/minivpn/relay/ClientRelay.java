@@ -172,7 +172,7 @@ public final class ClientRelay implements VpnClient {
             host = server.substring(0, colon);
             port = Integer.parseInt(server.substring(colon + 1));
         }
-        return new ConnectRequest(host, port, request.transport(), request.splitTunnel());
+        return new ConnectRequest(host, port, request.transport(), request.splitTunnel(), request.plain());
     }
 
     private ClientEngine newEngine(ConnectRequest request) throws IOException {
@@ -190,7 +190,7 @@ public final class ClientRelay implements VpnClient {
         }
         boolean numeric = isNumeric(request.host());
         String serverName = !c.server_name().isBlank() ? c.server_name().strip() : numeric ? null : request.host();
-        ClientSettings settings = settings(c, serverName, request.splitTunnel());
+        ClientSettings settings = settings(c, serverName, request.splitTunnel(), request.plain());
         String label = (address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]" : address.getHostAddress())
                 + ":" + request.port();
         return new ClientEngine(t, this::currentTransport, r, settings, new InetSocketAddress(address, request.port()),
@@ -204,12 +204,27 @@ public final class ClientRelay implements VpnClient {
         return t;
     }
 
-    static ClientSettings settings(ClientConfig c, String serverName, boolean split) {
+    /**
+     * The client's settings from its configuration and the request. A plain client needs its tunnel
+     * address configured, since nothing will push one: that is checked here, before connecting.
+     */
+    static ClientSettings settings(ClientConfig c, String serverName, boolean split, boolean plain) {
         try {
-            return new ClientSettings(serverName, IpPrefix.parseAll(c.address()), c.mtu(), split || c.split_tunnel(), c.kill_switch(),
+            List<IpPrefix> addresses = IpPrefix.parseAll(c.address());
+            boolean speakPlainly = plain || c.plain();
+            if (speakPlainly && addresses.isEmpty()) {
+                throw new IllegalArgumentException("a plain client (plain = true, or vpn:connect --plain) gets no"
+                        + " address from its server: set address = <tunnel address/prefix>, e.g. address = 10.0.3.3/24,"
+                        + " the one the server's admin set aside for this client");
+            }
+            if (c.plain_timeout_seconds() < 0) {
+                throw new IllegalArgumentException("plain.timeout.seconds must not be negative: use e.g. 180, or 0 for never");
+            }
+            return new ClientSettings(serverName, addresses, c.mtu(), split || c.split_tunnel(), c.kill_switch(),
                     Duration.ofSeconds(c.handshake_timeout_seconds()), Duration.ofMillis(c.config_wait_millis()),
                     Duration.ofSeconds(c.keepalive_seconds()), Duration.ofSeconds(c.timeout_seconds()),
-                    Duration.ofSeconds(c.reconnect_max_seconds()));
+                    Duration.ofSeconds(c.reconnect_max_seconds()), speakPlainly,
+                    Duration.ofSeconds(c.plain_timeout_seconds()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }
@@ -251,7 +266,7 @@ public final class ClientRelay implements VpnClient {
     public synchronized ClientStatus status() {
         if (engine == null) {
             return new ClientStatus(ClientState.DISCONNECTED, "", List.of(), "", "", Traffic.NONE, null, Instant.now(), 0,
-                    null, List.of(), false, 0, 0);
+                    null, List.of(), false, 0, 0, false);
         }
         return engine.status();
     }

@@ -17,9 +17,14 @@ import org.minivpn.api.IpPrefix;
  * @param keepalive how often to ping the server when it pushes no interval
  * @param timeout silence after which the server is declared dead, when it pushes none
  * @param reconnectMax the ceiling of the reconnect backoff
+ * @param plain true to speak plainly, as the original C MiniVPN's client does: IP packets only, no
+ *     hello, keepalives or goodbye; {@code staticAddresses} is then the tunnel's address
+ * @param plainTimeout with a plain server, how long it may send nothing before it is declared dead;
+ *     zero for never
  */
 record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
-        Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax) {
+        Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
+        boolean plain, Duration plainTimeout) {
 
     ClientSettings {
         staticAddresses = List.copyOf(staticAddresses);

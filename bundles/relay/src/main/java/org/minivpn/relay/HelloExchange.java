@@ -12,8 +12,10 @@ import org.minivpn.api.transport.Session;
 
 /**
  * The client's side of what follows each handshake (see {@link Wire}): it sends HELLO and waits for
- * the server's CONFIG. A GOODBYE instead ends the wait with the server's reason; a server that pushes
- * nothing within the wait gets the client's own configuration, when it has one.
+ * the server's CONFIG. A GOODBYE instead ends the wait with the server's reason. A server that pushes
+ * nothing within the wait gets the client's own configuration, when it has one; when it sent no
+ * control message at all (only IP packets, or nothing) it is a plain server, such as the original C
+ * MiniVPN's, and {@link #plainServer()} says so: the client must send it no further control message.
  */
 final class HelloExchange {
 
@@ -22,6 +24,8 @@ final class HelloExchange {
     private final ClientSettings settings;
     private volatile CompletableFuture<PushedConfig> pending = new CompletableFuture<>();
     private volatile String goodbye;
+    private volatile boolean heardControl;
+    private volatile boolean plainServer;
 
     HelloExchange(ClientSettings settings) {
         this.settings = settings;
@@ -30,7 +34,19 @@ final class HelloExchange {
     /** Starts a new exchange, before its handshake: what the server says from now on belongs to it. */
     void begin() {
         goodbye = null;
+        heardControl = false;
+        plainServer = false;
         pending = new CompletableFuture<>();
+    }
+
+    /** A control record of any type arrived (the receive thread): the server is no plain one. */
+    void heardControl() {
+        heardControl = true;
+    }
+
+    /** True when the last {@link #await} ended without a CONFIG from a server that sent no control message. */
+    boolean plainServer() {
+        return plainServer;
     }
 
     /** A CONFIG record arrived (the receive thread). */
@@ -51,6 +67,30 @@ final class HelloExchange {
     }
 
     /**
+     * What a new session's tunnel is: a plain client takes its own configuration at once (a plain
+     * server says nothing, so waiting would only delay the tunnel); otherwise the hello exchange's,
+     * which may find the server to be a plain one: {@code keepalive} is then switched to plain for
+     * good (until disconnect), and it is logged once.
+     *
+     * @param sendLock held while sending, as for every send on the session
+     */
+    PushedConfig configuration(Session s, Object sendLock, Keepalive keepalive) throws IOException {
+        if (keepalive.plain()) {
+            return PushedConfig.local(settings);
+        }
+        PushedConfig pushed = await(s, sendLock);
+        if (plainServer) {
+            keepalive.speakPlainly();
+            LOG.log(Level.WARNING, "the server answered the hello with no configuration and no control message within "
+                    + settings.configWait().toMillis() + " ms: it is a plain server (like the original C MiniVPN's);"
+                    + " from now on it is sent IP packets only, with the configured address " + settings.staticAddresses()
+                    + ". Set plain = true in configs/org.minivpn.relay.client.cfg to skip the hello, which the original's"
+                    + " server cannot take");
+        }
+        return pushed;
+    }
+
+    /**
      * Sends a hello on {@code s} and waits for the server's configuration.
      *
      * @param sendLock held while sending, as for every send on the session
@@ -68,13 +108,20 @@ final class HelloExchange {
                 String g = goodbye;
                 throw new IOException("the server closed the session: " + (g != null ? g : "no reason given"));
             }
+            boolean plain = !heardControl;
             if (settings.staticAddresses().isEmpty()) {
                 s.close();
                 throw new SocketTimeoutException("the server pushed no configuration within "
-                        + settings.configWait().toMillis() + " ms and no static address is configured: set address in"
-                        + " configs/org.minivpn.relay.client.cfg");
+                        + settings.configWait().toMillis() + " ms and no static address is configured: set address ="
+                        + " <tunnel address/prefix> in configs/org.minivpn.relay.client.cfg" + (plain ? " (the server"
+                        + " sent no control message: a plain server, like the original C MiniVPN's, has no way to give"
+                        + " one; use the address its admin set aside for this client, and plain = true, since a hello"
+                        + " makes the original's server exit)" : ""));
             }
-            LOG.log(Level.INFO, "the server pushed no configuration; using the configured " + settings.staticAddresses());
+            if (!plain) {
+                LOG.log(Level.INFO, "the server pushed no configuration; using the configured " + settings.staticAddresses());
+            }
+            plainServer = plain;
             return PushedConfig.local(settings);
         } catch (ExecutionException e) {
             s.close();

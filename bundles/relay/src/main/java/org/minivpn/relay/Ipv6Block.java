@@ -1,6 +1,8 @@
 package org.minivpn.relay;
 
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import org.minivpn.api.tun.TunDevice;
 
 /**
@@ -15,8 +17,8 @@ import org.minivpn.api.tun.TunDevice;
  * one from an unspecified or multicast source, and errors are rate-limited (a token bucket: a burst
  * of {@value #BURST}, then {@value #PER_SECOND} a second, as Linux limits its own ICMPv6 errors).
  *
- * <p>Used by the relay's TUN thread only. Allocates nothing: the answer is built in a buffer made
- * once.
+ * <p>Used by the relay's TUN thread only, but for {@link #activate}. Allocates nothing: the answer
+ * is built in a buffer made once.
  */
 final class Ipv6Block {
 
@@ -28,6 +30,7 @@ final class Ipv6Block {
     private static final int IPV6_HEADER = 40;
     private static final int ICMP_HEADER = 8;
     private static final byte NEXT_HEADER_ICMPV6 = 58;
+    private static final Logger LOG = System.getLogger(Ipv6Block.class.getName());
 
     private final TunDevice tun;
     private final Object tunWriteLock;
@@ -35,6 +38,7 @@ final class Ipv6Block {
     private long dropped; // written by the TUN thread only
     private long tokensAtNanos; // the time at which the bucket was last full minus what was spent since
     private boolean started;
+    private volatile boolean active; // the tunnel has no IPv6 address
 
     /**
      * @param tun where answers are written
@@ -43,6 +47,20 @@ final class Ipv6Block {
     Ipv6Block(TunDevice tun, Object tunWriteLock) {
         this.tun = tun;
         this.tunWriteLock = tunWriteLock;
+    }
+
+    /** Blocks IPv6 from now on when the tunnel has no IPv6 address ({@code block}); says so when it starts. */
+    void activate(boolean block) {
+        if (block && !active) {
+            LOG.log(Level.INFO, "the server pushes no IPv6 address: IPv6 packets are dropped and answered with ICMPv6"
+                    + " 'administratively prohibited'; nothing leaves outside the tunnel");
+        }
+        active = block;
+    }
+
+    /** True when the packet {@code packet[0, n)} read from the TUN is IPv6 and IPv6 is blocked: drop it. */
+    boolean blocks(byte[] packet, int n) {
+        return active && n > 0 && (packet[0] & 0xf0) == 0x60;
     }
 
     /** Drops the IPv6 packet {@code packet[0, n)} read from the TUN, and answers it when due. */

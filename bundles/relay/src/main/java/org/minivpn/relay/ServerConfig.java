@@ -59,6 +59,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "seconds of silence after which a client is dropped")
     int timeout_seconds() default 60;
 
+    /**
+     * A plain peer (the original C MiniVPN's client) is never pinged, so only its own traffic shows
+     * it alive. 180 s, as the DTLS transport's session.idle.timeout, which ends an idle session anyway.
+     */
+    @AttributeDefinition(description = "seconds a plain peer (one that sends packets without a hello, like the"
+            + " original C MiniVPN's client) may send nothing before it is dropped; 0 for never")
+    int plain_timeout_seconds() default 180;
+
     @AttributeDefinition(description = "the TUN device to serve on (target filter)")
     String tun_target() default "(tun.name=tun0)";
 

@@ -40,6 +40,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final TunLoop tunLoop;
     private final long keepaliveNanos;
     private final long timeoutNanos;
+    private final long plainTimeoutNanos; // 0: plain peers are never dropped for silence
 
     private long nextHousekeepingNanos; // TUN loop thread only
     private TransportServer server;
@@ -55,6 +56,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         this.admission = new Admission(pool, settings);
         this.keepaliveNanos = settings.keepalive().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
+        this.plainTimeoutNanos = settings.plainTimeout().toNanos();
         this.tunLoop = new TunLoop(tun, this);
     }
 
@@ -108,13 +110,27 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         p.lastSeenNanos = System.nanoTime();
         if (Wire.looksLikeIp(buf, off, len)) {
-            if (p.slot < 0 && !admission.assign(p, false)) {
+            if (p.slot < 0 && !assignPlain(p, buf, off, len)) {
                 return;
             }
             fromClient(p, buf, off, len);
         } else {
             control(p, buf, off, len);
         }
+    }
+
+    /**
+     * A packet from a peer that holds no address yet. A peer that said HELLO and holds none was
+     * refused; a plain peer takes its address from its first IPv4 packet ({@link Admission#assignPlain}).
+     * IPv6 packets before it are dropped, not refused: a TUN set up by hand sends IPv6 router
+     * solicitations from its link-local address as soon as it is up.
+     */
+    private boolean assignPlain(ServerPeer p, byte[] buf, int off, int len) {
+        if (p.hello || Wire.ipVersion(buf, off, len) != 4) {
+            p.counters.droppedIn++;
+            return false;
+        }
+        return admission.assignPlain(p, Wire.ipv4Source(buf, off));
     }
 
     /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
@@ -168,7 +184,10 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private void control(ServerPeer p, byte[] buf, int off, int len) {
         byte type = len > 0 ? buf[off] : 0;
         switch (type) {
-            case Wire.HELLO -> hello(p);
+            case Wire.HELLO -> {
+                p.hello = true;
+                hello(p);
+            }
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
                     synchronized (p) {
@@ -187,7 +206,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     }
 
     private void hello(ServerPeer p) {
-        if (!admission.assign(p, true)) {
+        if (!admission.assign(p)) {
             return;
         }
         int slot = p.slot;
@@ -212,7 +231,11 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         toClient(buf, n);
     }
 
-    /** Pings clients when due and drops those silent past the timeout, twice a keepalive interval. */
+    /**
+     * Pings clients when due and drops those silent past the timeout, twice a keepalive interval. A
+     * plain peer is never pinged: its liveness is the data it sends, and it is dropped after
+     * {@code plain.timeout.seconds} without any (as OpenVPN's --inactive counts tunnel traffic only).
+     */
     @Override
     public void tick(long now) {
         if (now - nextHousekeepingNanos >= 0) {
@@ -259,11 +282,15 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
 
     private void housekeeping(long now) {
         for (ServerPeer p : admission.peers()) {
-            if (now - p.lastSeenNanos > timeoutNanos) {
-                LOG.log(Level.INFO, "client '" + p.identity + "' silent for " + settings.timeout().toSeconds() + " s: dropped");
+            boolean hello = p.hello;
+            long limit = hello ? timeoutNanos : plainTimeoutNanos;
+            if (limit > 0 && now - p.lastSeenNanos > limit) {
+                LOG.log(Level.INFO, hello ? "client '" + p.identity + "' silent for " + settings.timeout().toSeconds()
+                        + " s: dropped" : "plain peer '" + p.identity + "' sent nothing for "
+                        + settings.plainTimeout().toSeconds() + " s: dropped (plain.timeout.seconds)");
                 p.session.close();
                 closed(p.session, "silent past the timeout");
-            } else if (p.slot >= 0 && now - p.nextPingNanos >= 0) {
+            } else if (hello && p.slot >= 0 && now - p.nextPingNanos >= 0) {
                 p.nextPingNanos = now + keepaliveNanos;
                 synchronized (p) {
                     p.sendControl(p.control, Wire.ping(p.control, Wire.PING, now));
@@ -307,7 +334,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             long rtt = p.rttNanos;
             long silentNanos = System.nanoTime() - p.lastSeenNanos;
             out.add(new SessionInfo(p.identity, addresses, p.session.remoteAddress(), p.counters.snapshot(),
-                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt)));
+                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt), !p.hello));
         }
         out.sort((a, b) -> a.identity().compareTo(b.identity()));
         return out;
@@ -344,7 +371,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return unrouted.droppedOut;
     }
 
-    /** Says goodbye to every client, stops listening and relaying, and undoes routing. Idempotent. */
+    /** Says goodbye to every client but the plain ones, stops listening and relaying, and undoes routing. Idempotent. */
     @Override
     public void close() {
         byte[] bye = Wire.goodbye("the server is shutting down");

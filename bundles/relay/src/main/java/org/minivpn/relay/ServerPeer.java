@@ -10,6 +10,11 @@ import org.minivpn.api.transport.Session;
  * records. Its address fields are written by {@link Admission} under its lock before it sets
  * {@link #slot}, which is volatile and which the receive thread reads first; the TUN thread finds
  * the peer through the pool and reads none of them.
+ *
+ * <p>A peer that has not said HELLO is a plain peer, such as the original C MiniVPN's client: it
+ * writes every record it receives to its TUN and exits on the first write the kernel refuses, so it
+ * is sent IP packets only. {@link #sendControl} and {@link #goodbye} send nothing to it; they are
+ * the only ways a control record leaves the server.
  */
 final class ServerPeer {
 
@@ -22,6 +27,8 @@ final class ServerPeer {
     volatile Instant lastSeen = Instant.now();
     long nextPingNanos; // TUN thread only
     volatile int slot = -1;
+    /** Set by the receive thread when the peer says HELLO, before anything is sent in reply. */
+    volatile boolean hello;
     int address4;
     long address6High;
     long address6Low;
@@ -32,8 +39,14 @@ final class ServerPeer {
         this.identity = session.peerIdentity();
     }
 
-    /** Sends a control record (and what data is held back before it); a failure is counted as a drop. */
+    /**
+     * Sends a control record (and what data is held back before it) to a peer that said HELLO; to a
+     * plain peer nothing. A failure is counted as a drop.
+     */
     void sendControl(byte[] b, int len) {
+        if (!hello) {
+            return;
+        }
         synchronized (this) {
             try {
                 session.send(b, 0, len);
@@ -43,7 +56,10 @@ final class ServerPeer {
         }
     }
 
-    /** Tells the client why, then closes the session. Not on the packet path: it allocates. */
+    /**
+     * Tells the client why (unless it is a plain peer, which is told nothing), then closes the
+     * session. Not on the packet path: it allocates.
+     */
     void goodbye(String reason) {
         byte[] bye = Wire.goodbye(reason);
         sendControl(bye, bye.length);

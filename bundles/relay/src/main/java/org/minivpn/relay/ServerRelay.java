@@ -158,10 +158,17 @@ public final class ServerRelay implements VpnServer {
                     c.pool6().isBlank() ? null : IpPrefix.parse(c.pool6()), c.mtu(), routes, c.client_to_client(), statics,
                     c.egress().isBlank() ? null : c.egress().strip(), Duration.ofSeconds(c.keepalive_seconds()),
                     Duration.ofSeconds(c.timeout_seconds()), c.duplicate_identity(),
-                    Duration.ofSeconds(c.address_quarantine_seconds()));
+                    Duration.ofSeconds(c.address_quarantine_seconds()), plainTimeout(c.plain_timeout_seconds()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Duration plainTimeout(int seconds) {
+        if (seconds < 0) {
+            throw new IllegalArgumentException("plain.timeout.seconds must not be negative: use e.g. 180, or 0 for never");
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     @Override

@@ -23,10 +23,12 @@ import org.minivpn.api.IpPrefix;
  * @param duplicateIdentity true to let one identity hold several sessions (and addresses) at once;
  *     false to let a new session replace the identity's old one
  * @param addressQuarantine how long an address freed by one identity is kept from the others
+ * @param plainTimeout how long a plain peer (one that never said HELLO) may send nothing before it
+ *     is dropped; zero for never
  */
 record ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
         boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
-        boolean duplicateIdentity, Duration addressQuarantine) {
+        boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout) {
 
     ServerSettings {
         routes = List.copyOf(routes);

@@ -12,7 +12,10 @@ import java.util.Map;
 /**
  * What travels in one transport record: an IP packet exactly as read from the TUN (first byte 0x4_
  * or 0x6_), or a control message whose first byte is a type below 0x10, which no IP packet starts
- * with. A peer that speaks only raw packets ignores control messages.
+ * with. A plain peer, which speaks only raw packets (the original C MiniVPN, which writes every
+ * record to its TUN and exits when the kernel refuses one), is sent no control message at all: the
+ * server knows it by its missing HELLO ({@link ServerPeer}), the client by configuration or by a
+ * HELLO that met no control message ({@link HelloExchange}).
  *
  * <pre>
  * HELLO      0x01 version                           client → server, asks for a configuration

@@ -28,6 +28,12 @@
  * org.minivpn.relay.AddressPool}, where an identity gets its last address back and an address freed
  * by one identity waits out a quarantine before another may have it.
  *
+ * <p>Plain peers: a peer that never says HELLO (the original C MiniVPN's client, or ours with
+ * {@code plain = true}) is sent IP packets only, never a control message; the server takes its
+ * address from its first IPv4 packet when that is a free address of the pool ({@link
+ * org.minivpn.relay.Admission#assignPlain}), and its liveness from its data alone. A client that
+ * says HELLO and hears no control message in return treats its server the same way.
+ *
  * <p>The relay's own thread survives a RuntimeException with one packet or tick: it is counted,
  * logged (rate-limited) and relaying goes on ({@link org.minivpn.relay.TunLoop}).
  *

@@ -147,4 +147,32 @@ class AddressPoolTest {
                 IpPrefix.parse("10.7.0.0/24"), null, Map.of(), Duration.ofSeconds(-1), () -> now));
         assertEquals("address.quarantine.seconds must not be negative: use e.g. 60", e.getMessage());
     }
+
+    private static int v4(String a) {
+        return AddressPool.toInt(IpPrefix.parseAddress(a));
+    }
+
+    /** A plain peer asks for the address it sends from: the same rules as for allocate. */
+    @Test
+    void aRequestedAddressIsGivenOnlyWhenItIsAFreeClientAddressOfThePool() {
+        AddressPool<String> p = pool(Map.of("bob", "10.7.0.6"));
+        assertEquals(AddressPool.NOT_IN_POOL, p.request(v4("192.0.2.3"), "plain", "x"), "outside the pool");
+        assertEquals(AddressPool.NOT_IN_POOL, p.request(v4("10.7.0.0"), "plain", "x"), "the network address");
+        assertEquals(AddressPool.NOT_IN_POOL, p.request(v4("10.7.0.1"), "plain", "x"), "the server's address");
+        assertEquals(AddressPool.NOT_IN_POOL, p.request(v4("10.7.0.7"), "plain", "x"), "the broadcast address");
+        assertEquals(AddressPool.RESERVED, p.request(v4("10.7.0.6"), "plain", "x"), "bob's static address");
+        assertEquals(2, p.allocate("alice", "alice"));
+        assertEquals(AddressPool.IN_USE, p.request(v4("10.7.0.2"), "plain", "x"), "alice holds it");
+        assertEquals(4, p.request(v4("10.7.0.4"), "plain", "plain-1"));
+        assertSame("plain-1", p.owner4(v4("10.7.0.4")));
+        assertEquals(3, p.allocate("carol", "carol"), "allocate skips what a plain peer took");
+
+        p.release(2, "alice");
+        assertEquals(AddressPool.QUARANTINED, p.request(v4("10.7.0.2"), "plain", "x"), "alice left it just now");
+        assertEquals(AddressPool.QUARANTINED, p.request(v4("10.7.0.2"), "", "x"), "nobody gets it out of quarantine");
+        p.release(4, "plain-1");
+        assertEquals(4, p.request(v4("10.7.0.4"), "plain", "plain-2"), "its own address back at once");
+        now += 61 * SECOND;
+        assertEquals(2, p.request(v4("10.7.0.2"), "plain2", "y"), "after the quarantine anyone may have it");
+    }
 }

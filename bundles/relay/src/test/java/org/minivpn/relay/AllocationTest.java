@@ -88,7 +88,7 @@ class AllocationTest {
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0, IpPrefix.parse("10.7.0.0/24"), null,
                 1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60), false,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), Duration.ofSeconds(180));
         ServerEngine engine = new ServerEngine(tun.device(), null, null, s);
         CountingSession session = new CountingSession();
         engine.opened(session);
@@ -135,7 +135,8 @@ class AllocationTest {
             }
         };
         ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1));
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false,
+                Duration.ofSeconds(180));
         ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
                 new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
         engine.connect();
@@ -185,7 +186,8 @@ class AllocationTest {
             }
         };
         ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1));
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false,
+                Duration.ofSeconds(180));
         ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
                 new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
         engine.connect();

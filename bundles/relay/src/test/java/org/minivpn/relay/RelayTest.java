@@ -47,7 +47,7 @@ class RelayTest {
         statics.forEach((k, v) -> st.put(k, IpPrefix.parseAddress(v)));
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 23232, IpPrefix.parse(pool),
                 pool6 == null ? null : IpPrefix.parse(pool6), 1400, List.of(IpPrefix.parse("192.0.2.0/24")), clientToClient,
-                st, null, Duration.ofMillis(200), Duration.ofSeconds(2), false, Duration.ofSeconds(60));
+                st, null, Duration.ofMillis(200), Duration.ofSeconds(2), false, Duration.ofSeconds(60), Duration.ofSeconds(180));
         ServerEngine e = new ServerEngine(serverTun.device(), transport, null, s);
         e.start();
         open.add(e);
@@ -65,7 +65,8 @@ class RelayTest {
         transport.clientIdentity = identity;
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("c-" + identity, 1400);
         ClientSettings s = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofMillis(100), timeout, Duration.ofMillis(400));
+                Duration.ofSeconds(2), Duration.ofMillis(100), timeout, Duration.ofMillis(400), false,
+                Duration.ofSeconds(180));
         ClientEngine e = new ClientEngine(tun.device(), () -> t, null, s, SERVER, "127.0.0.1:23232",
                 (from, to, reason) -> events.add(identity + ":" + to));
         open.add(e);
@@ -305,7 +306,8 @@ class RelayTest {
         transport.clientIdentity = "mover";
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("c-mover", 1400);
         ClientSettings s = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMillis(400));
+                Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMillis(400), false,
+                Duration.ofSeconds(180));
         ClientEngine e = new ClientEngine(tun.device(), choice, null, s, SERVER, "127.0.0.1:23232", (f, t, r) -> { });
         open.add(e);
         e.connect();

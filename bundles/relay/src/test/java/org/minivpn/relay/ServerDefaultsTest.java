@@ -23,5 +23,6 @@ class ServerDefaultsTest {
         assertFalse(s.duplicateIdentity(), "duplicate.identity is off, as OpenVPN without duplicate-cn");
         assertEquals(Duration.ofSeconds(60), s.addressQuarantine());
         assertEquals(23232, s.port());
+        assertEquals(Duration.ofSeconds(180), s.plainTimeout(), "plain peers: as the DTLS session.idle.timeout");
     }
 }

@@ -51,7 +51,7 @@ class SessionPerIdentityTest {
         statics.forEach((k, v) -> st.put(k, IpPrefix.parseAddress(v)));
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 23232, IpPrefix.parse(pool), null, 1400,
                 List.of(), false, st, null, Duration.ofSeconds(10), Duration.ofSeconds(60), duplicateIdentity,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), Duration.ofSeconds(180));
         ServerEngine e = new ServerEngine(serverTun.device(), transport, null, s);
         e.start();
         open.add(e);

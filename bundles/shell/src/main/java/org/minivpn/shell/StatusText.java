@@ -18,6 +18,9 @@ final class StatusText {
     /** The {@code ipv6} line of a client whose tunnel has no IPv6 address. */
     static final String IPV6_BLOCKED = "blocked (the server pushes no IPv6 address; nothing leaves outside the tunnel)";
 
+    /** The {@code mode} line of a client that speaks plainly to its server. */
+    static final String PLAIN_CLIENT = "plain (IP packets only, no control messages: no pushed routes, keepalives or RTT)";
+
     private StatusText() {
     }
 
@@ -28,6 +31,9 @@ final class StatusText {
         line(out, "server", s.server());
         line(out, "tunnel", join(s.tunnelAddresses()));
         line(out, "ipv6", ipv6(s));
+        if (s.plain()) {
+            line(out, "mode", PLAIN_CLIENT);
+        }
         line(out, "transport", s.transport());
         line(out, "cipher", s.cipherSuite());
         line(out, "traffic", traffic(s.traffic()));
@@ -68,16 +74,22 @@ final class StatusText {
 
     /** The table of {@code vpn:sessions}. */
     static String sessions(List<SessionInfo> all, Instant now) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-20s %-18s %-22s %-12s %-12s %-8s %s%n", "IDENTITY",
-                "TUNNEL", "ENDPOINT", "IN", "OUT", "RTT", "LAST SEEN"));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-20s %-18s %-22s %-8s %-12s %-12s %-8s %s%n",
+                "IDENTITY", "TUNNEL", "ENDPOINT", "MODE", "IN", "OUT", "RTT", "LAST SEEN"));
+        int plain = 0;
         for (SessionInfo i : all) {
-            out.append(String.format(Locale.ROOT, "%-20s %-18s %-22s %-12s %-12s %-8s %s ago%n", i.identity(),
+            plain += i.plain() ? 1 : 0;
+            out.append(String.format(Locale.ROOT, "%-20s %-18s %-22s %-8s %-12s %-12s %-8s %s ago%n", i.identity(),
                     i.tunnelAddresses().isEmpty() ? "-" : i.tunnelAddresses().get(0).address().getHostAddress(),
-                    i.remote().getAddress().getHostAddress() + ":" + i.remote().getPort(), bytes(i.traffic().bytesIn()),
-                    bytes(i.traffic().bytesOut()), i.rtt() == null ? "-" : i.rtt().toMillis() + "ms",
+                    i.remote().getAddress().getHostAddress() + ":" + i.remote().getPort(), i.plain() ? "plain" : "control",
+                    bytes(i.traffic().bytesIn()), bytes(i.traffic().bytesOut()), i.rtt() == null ? "-" : i.rtt().toMillis() + "ms",
                     Duration.between(i.lastSeen(), now).toSeconds() + "s"));
         }
-        return out.append(all.size()).append(" session(s)").toString();
+        out.append(all.size()).append(" session(s)");
+        if (plain > 0) {
+            out.append(", ").append(plain).append(" plain (IP packets only: no configuration, keepalives or RTT)");
+        }
+        return out.toString();
     }
 
     static String join(List<?> items) {

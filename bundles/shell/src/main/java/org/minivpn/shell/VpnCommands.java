@@ -46,6 +46,9 @@ public final class VpnCommands {
     private static final String NO_CLIENT = "no VPN client is installed in this appliance (the relay bundle is missing)";
     private static final String NO_SERVER = "no VPN server is installed in this appliance (the relay bundle is missing)";
 
+    private static final String PLAIN = "speak plainly, as the original C MiniVPN's client: IP packets only, no control"
+            + " messages (needs address in configs/org.minivpn.relay.client.cfg)";
+
     private final BundleContext context;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -64,9 +67,11 @@ public final class VpnCommands {
             @Descriptor("transport type to use, e.g. udp (default: the highest-ranked secure one)")
             @Parameter(names = {"-t", "--transport"}, absentValue = "") String transport,
             @Descriptor("route only the server's pushed routes through the tunnel, not all traffic")
-            @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split)
+            @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split,
+            @Descriptor(PLAIN)
+            @Parameter(names = {"-p", "--plain"}, presentValue = "true", absentValue = "false") boolean plain)
             throws IOException {
-        return connect(transport, split, "", Transport.DEFAULT_PORT);
+        return connect(transport, split, plain, "", Transport.DEFAULT_PORT);
     }
 
     @Descriptor("connect to a VPN server and route all traffic through it (UDP port 23232)")
@@ -75,8 +80,10 @@ public final class VpnCommands {
             @Parameter(names = {"-t", "--transport"}, absentValue = "") String transport,
             @Descriptor("route only the server's pushed routes through the tunnel, not all traffic")
             @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split,
+            @Descriptor(PLAIN)
+            @Parameter(names = {"-p", "--plain"}, presentValue = "true", absentValue = "false") boolean plain,
             @Descriptor("server host name or address") String host) throws IOException {
-        return connect(transport, split, host, Transport.DEFAULT_PORT);
+        return connect(transport, split, plain, host, Transport.DEFAULT_PORT);
     }
 
     @Descriptor("connect to a VPN server on a given UDP port and route all traffic through it")
@@ -85,16 +92,19 @@ public final class VpnCommands {
             @Parameter(names = {"-t", "--transport"}, absentValue = "") String transport,
             @Descriptor("route only the server's pushed routes through the tunnel, not all traffic")
             @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split,
+            @Descriptor(PLAIN)
+            @Parameter(names = {"-p", "--plain"}, presentValue = "true", absentValue = "false") boolean plain,
             @Descriptor("server host name or address") String host,
             @Descriptor("server UDP port") int port) throws IOException {
         VpnClient c = require(client, NO_CLIENT);
         long start = System.nanoTime();
-        c.connect(new ConnectRequest(host, port, transport.isEmpty() ? null : transport, split));
+        c.connect(new ConnectRequest(host, port, transport.isEmpty() ? null : transport, split, plain));
         ClientStatus s = c.status();
         return "connected to " + s.server() + " as " + StatusText.join(s.tunnelAddresses()) + " over " + s.transport()
                 + (s.cipherSuite().isEmpty() ? " (NOT ENCRYPTED)" : " (" + s.cipherSuite() + ")") + " in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms"
-                + (split ? "; split tunnel: only pushed routes use it" : "; all traffic goes through the tunnel");
+                + (split ? "; split tunnel: only pushed routes use it" : "; all traffic goes through the tunnel")
+                + (s.plain() ? "; plain: IP packets only, no pushed routes, keepalives or RTT" : "");
     }
 
     @Descriptor("end the tunnel and restore the original routes")

@@ -23,7 +23,7 @@ class StatusTextTest {
     private static ClientStatus connected(List<IpPrefix> addresses, boolean ipv6Blocked, long ipv6Dropped, long failures) {
         return new ClientStatus(ClientState.CONNECTED, "198.18.0.1:23232", addresses, "dtls",
                 "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", new Traffic(2048, 2, 1024, 1, 3), Duration.ofMillis(12),
-                NOW.minusSeconds(90), 1, NOW.minusSeconds(90), List.of(), ipv6Blocked, ipv6Dropped, failures);
+                NOW.minusSeconds(90), 1, NOW.minusSeconds(90), List.of(), ipv6Blocked, ipv6Dropped, failures, false);
     }
 
     private static String line(String text, String key) {
@@ -50,7 +50,7 @@ class StatusTextTest {
     @Test
     void aDisconnectedClientShowsDashes() {
         ClientStatus off = new ClientStatus(ClientState.DISCONNECTED, "", List.of(), "", "", Traffic.NONE, null, NOW, 0,
-                null, List.of(), false, 0, 0);
+                null, List.of(), false, 0, 0, false);
         String text = StatusText.client(off, NOW);
         assertEquals("ipv6        -", line(text, "ipv6"));
         assertEquals("uptime      -", line(text, "uptime"));
@@ -82,17 +82,39 @@ class StatusTextTest {
     void sessionsAreOneRowEach() {
         SessionInfo alice = new SessionInfo("alice", List.of(IpPrefix.parse("10.7.0.2/24")),
                 new InetSocketAddress("198.18.0.2", 40000), new Traffic(3 * 1024 * 1024, 10, 5, 1, 0), NOW.minusSeconds(4),
-                Duration.ofMillis(7));
+                Duration.ofMillis(7), false);
         SessionInfo waiting = new SessionInfo("bob", List.of(), new InetSocketAddress("198.18.0.3", 40001), Traffic.NONE,
-                NOW, null);
+                NOW, null, false);
         List<String> rows = StatusText.sessions(List.of(alice, waiting), NOW).lines().toList();
         assertEquals(4, rows.size(), rows.toString());
         assertTrue(rows.get(0).startsWith("IDENTITY"), rows.get(0));
-        assertEquals(List.of("alice", "10.7.0.2", "198.18.0.2:40000", "3.0", "MiB", "5", "B", "7ms", "4s", "ago"),
+        assertEquals(List.of("alice", "10.7.0.2", "198.18.0.2:40000", "control", "3.0", "MiB", "5", "B", "7ms", "4s", "ago"),
                 List.of(rows.get(1).split(" +")));
-        assertEquals(List.of("bob", "-", "198.18.0.3:40001", "0", "B", "0", "B", "-", "0s", "ago"),
+        assertEquals(List.of("bob", "-", "198.18.0.3:40001", "control", "0", "B", "0", "B", "-", "0s", "ago"),
                 List.of(rows.get(2).split(" +")));
         assertEquals("2 session(s)", rows.get(3));
+    }
+
+    @Test
+    void plainSessionsAreMarkedAndCounted() {
+        SessionInfo original = new SessionInfo("original-client", List.of(IpPrefix.parse("10.0.3.3/24")),
+                new InetSocketAddress("198.18.96.2", 51000), new Traffic(84, 1, 84, 1, 0), NOW.minusSeconds(1), null, true);
+        List<String> rows = StatusText.sessions(List.of(original), NOW).lines().toList();
+        assertTrue(rows.get(0).contains(" MODE "), rows.get(0));
+        assertEquals(List.of("original-client", "10.0.3.3", "198.18.96.2:51000", "plain", "84", "B", "84", "B", "-", "1s",
+                "ago"), List.of(rows.get(1).split(" +")));
+        assertEquals("1 session(s), 1 plain (IP packets only: no configuration, keepalives or RTT)", rows.get(2));
+    }
+
+    @Test
+    void aPlainClientSaysSoAndAControlClientHasNoModeLine() {
+        ClientStatus c = connected(List.of(IpPrefix.parse("10.0.3.3/24")), true, 0, 0);
+        ClientStatus plain = new ClientStatus(c.state(), c.server(), c.tunnelAddresses(), c.transport(), c.cipherSuite(),
+                c.traffic(), null, c.since(), 0, c.connectedAt(), List.of(), true, 0, 0, true);
+        String text = StatusText.client(plain, NOW);
+        assertEquals("mode        " + StatusText.PLAIN_CLIENT, line(text, "mode"));
+        assertEquals("rtt         -", line(text, "rtt"));
+        assertEquals(null, line(StatusText.client(c, NOW), "mode"));
     }
 
     @Test

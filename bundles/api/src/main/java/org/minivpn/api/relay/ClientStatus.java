@@ -24,10 +24,13 @@ import org.minivpn.api.IpPrefix;
  * @param ipv6Dropped IPv6 packets dropped so, since {@code connect}; also counted in {@code traffic}
  * @param relayFailures unexpected failures of the relay's own thread since {@code connect}; each was
  *     logged (the first with its stack trace) and relaying went on
+ * @param plain true when the client speaks plainly to its server: IP packets only, no hello,
+ *     configuration, keepalives or goodbye (configured, or because the server answered the hello with
+ *     nothing, as the original C MiniVPN's server does); there is then no round-trip time
  */
 public record ClientStatus(ClientState state, String server, List<IpPrefix> tunnelAddresses, String transport,
         String cipherSuite, Traffic traffic, Duration rtt, Instant since, int reconnects, Instant connectedAt,
-        List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures) {
+        List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures, boolean plain) {
 
     public ClientStatus {
         tunnelAddresses = List.copyOf(tunnelAddresses);
