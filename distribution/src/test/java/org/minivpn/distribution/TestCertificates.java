@@ -16,6 +16,8 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -31,7 +33,10 @@ public final class TestCertificates {
     private TestCertificates() {
     }
 
-    /** pki/ca.crt, pki/NAME.crt and pki/NAME.key (EC P-256). */
+    /**
+     * pki/ca.crt, pki/NAME.crt and pki/NAME.key (EC P-256); the certificate names 127.0.0.1 as an IP
+     * subject alternative name, so a client that connects to the loopback address accepts it.
+     */
     public static void write(Path pki, String name) throws Exception {
         KeyPair caKey = ecKey();
         KeyPair key = ecKey();
@@ -44,6 +49,8 @@ public final class TestCertificates {
                 Date.from(now.plus(Duration.ofDays(1))), new X500Name("CN=" + name), key.getPublic());
         builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                 new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+        builder.addExtension(Extension.subjectAlternativeName, false,
+                new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
         var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate());
         X509Certificate caCert = new JcaX509CertificateConverter().getCertificate(caBuilder.build(signer));
         X509Certificate cert = new JcaX509CertificateConverter().getCertificate(builder.build(signer));

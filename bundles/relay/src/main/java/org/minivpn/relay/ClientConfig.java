@@ -14,8 +14,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " Changing it moves a connected client to that transport by reconnecting")
     String transport() default "";
 
-    @AttributeDefinition(description = "identity the server's certificate must carry; empty: the host name given"
-            + " to vpn:connect, or any identity the CA vouches for when an address is given")
+    @AttributeDefinition(description = "DNS name or IP address the server's certificate must carry as a subject"
+            + " alternative name (its CN counts only for a name, on a certificate without DNS names); empty: the host"
+            + " name or address given to vpn:connect")
     String server_name() default "";
 
     @AttributeDefinition(description = "tunnel addresses (CIDR) to use when the server pushes none")

@@ -188,8 +188,10 @@ public final class ClientRelay implements VpnClient {
         } catch (UnknownHostException e) {
             throw new IOException("cannot resolve '" + request.host() + "': check the name, or give the server's address");
         }
-        boolean numeric = isNumeric(request.host());
-        String serverName = !c.server_name().isBlank() ? c.server_name().strip() : numeric ? null : request.host();
+        // The server's certificate must carry the name or address connected to (RFC 6125, RFC 2818 3.1):
+        // an IP literal is checked against its IP subject alternative names, as browsers and OpenVPN's
+        // verify-x509-name do, so another server certificate of the same CA is refused.
+        String serverName = !c.server_name().isBlank() ? c.server_name().strip() : request.host();
         ClientSettings settings = settings(c, serverName, request.splitTunnel(), request.plain());
         String label = (address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]" : address.getHostAddress())
                 + ":" + request.port();
@@ -227,15 +229,6 @@ public final class ClientRelay implements VpnClient {
                     Duration.ofSeconds(c.plain_timeout_seconds()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean isNumeric(String host) {
-        try {
-            IpPrefix.parseAddress(host);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
         }
     }
 

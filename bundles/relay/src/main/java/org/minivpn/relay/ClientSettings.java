@@ -7,7 +7,7 @@ import org.minivpn.api.IpPrefix;
 /**
  * How a client connects, parsed from its configuration and the connect request.
  *
- * @param serverName the identity the server's certificate must carry, or null for any the CA vouches for
+ * @param serverName the DNS name or address the server's certificate must carry, or null for any the CA vouches for
  * @param staticAddresses tunnel addresses to use when the server pushes none
  * @param mtu the MTU to use when the server pushes none
  * @param splitTunnel true to route only pushed routes through the tunnel

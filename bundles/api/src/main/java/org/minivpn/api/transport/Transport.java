@@ -32,8 +32,10 @@ public interface Transport {
      * Opens a client session to {@code server} and completes the handshake within {@code timeout}.
      * Packets that arrive on the session are handed to {@code handler} from then on.
      *
-     * @param serverName the name the server's identity must match (certificate host name or CN),
-     *     or null to accept any identity the configured trust anchors vouch for
+     * @param serverName the DNS name or IP address the server's certificate must carry (RFC 6125:
+     *     an address only as an IP subject alternative name, a name as a DNS one, the CN only for a
+     *     name on a certificate without DNS names), or null to accept any identity the configured
+     *     trust anchors vouch for
      * @throws java.net.SocketTimeoutException when the handshake did not finish in time
      * @throws TransportException when the peer was refused or refused us; the message says why
      */

@@ -92,8 +92,9 @@ final class PeerCheck {
         }
         checkUsage(own, role, who);
         if (role == Role.SERVER && serverName != null && !matchesName(own, serverName)) {
-            throw new Refusal(AlertDescription.bad_certificate, "the server's certificate is for '" + who + "' "
-                    + names(own) + ", not '" + serverName + "': connect with a name its certificate carries");
+            throw new Refusal(AlertDescription.bad_certificate, "the server's certificate '" + who + "' is for "
+                    + names(own) + ", not '" + serverName + "': connect with a name or address its certificate"
+                    + " carries (vpn:pki server NAME --san ADDRESS writes them), or set server.name");
         }
         if (role == Role.SERVER && !pins.isEmpty() && !pinned(own, pins)) {
             throw new Refusal(AlertDescription.bad_certificate, "the server's certificate '" + who + "' (SHA-256 "
@@ -185,20 +186,28 @@ final class PeerCheck {
         }
     }
 
+    /**
+     * Whether {@code cert} is for {@code serverName}, as RFC 6125 6.4 has it: an IP literal matches an
+     * iPAddress subject alternative name only (RFC 2818 3.1, RFC 5280 4.2.1.6), a host name a dNSName
+     * (a leading "*." covers one label); the subject CN is consulted only for a host name and only when
+     * the certificate has no dNSName at all (RFC 6125 6.4.4), never for an address.
+     */
     static boolean matchesName(X509Certificate cert, String serverName) {
         String name = serverName.strip();
         if (name.startsWith("[") && name.endsWith("]")) {
             name = name.substring(1, name.length() - 1);
         }
         boolean ip = isIpLiteral(name);
+        boolean hasDnsNames = false;
         for (List<?> san : subjectAltNames(cert)) {
             int type = (Integer) san.get(0);
             String value = String.valueOf(san.get(1));
+            hasDnsNames |= type == 2;
             if ((type == 2 && !ip && dnsMatches(value, name)) || (type == 7 && ip && sameIp(value, name))) {
                 return true;
             }
         }
-        return name.equalsIgnoreCase(identity(cert));
+        return !ip && !hasDnsNames && name.equalsIgnoreCase(identity(cert));
     }
 
     private static String names(X509Certificate cert) {
