@@ -20,6 +20,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -34,8 +35,9 @@ public final class TestCertificates {
     }
 
     /**
-     * pki/ca.crt, pki/NAME.crt and pki/NAME.key (EC P-256); the certificate names 127.0.0.1 as an IP
-     * subject alternative name, so a client that connects to the loopback address accepts it.
+     * pki/ca.crt, pki/crl.pem (empty), pki/NAME.crt and pki/NAME.key (EC P-256); the certificate names
+     * 127.0.0.1 as an IP subject alternative name, so a client that connects to the loopback address
+     * accepts it.
      */
     public static void write(Path pki, String name) throws Exception {
         KeyPair caKey = ecKey();
@@ -56,6 +58,9 @@ public final class TestCertificates {
         X509Certificate cert = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
         Files.createDirectories(pki);
         pem(pki.resolve("ca.crt"), "CERTIFICATE", caCert.getEncoded());
+        var crl = new JcaX509v2CRLBuilder(caCert, Date.from(now.minusSeconds(60)));
+        crl.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
+        pem(pki.resolve("crl.pem"), "X509 CRL", crl.build(signer).getEncoded());
         pem(pki.resolve(name + ".key"), "PRIVATE KEY", key.getPrivate().getEncoded());
         pem(pki.resolve(name + ".crt"), "CERTIFICATE", cert.getEncoded());
     }

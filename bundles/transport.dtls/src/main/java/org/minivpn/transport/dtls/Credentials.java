@@ -17,6 +17,7 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
@@ -87,6 +88,42 @@ final class Credentials {
     void requireUsable() throws TransportException {
         if (problem != null) {
             throw new TransportException(problem);
+        }
+    }
+
+    /**
+     * Why no client may be admitted, with what to do; null when all is in place. Beyond {@link
+     * #problem()}, revocation fails closed on a server: a configured CRL that is missing, or past its
+     * nextUpdate, refuses every new handshake (RFC 5280 5.1.2.5: a CRL past its next update is not to
+     * be trusted as complete; OpenVPN's crl-verify refuses clients when the CRL cannot be read). An
+     * empty {@code crl} setting runs without revocation. A client keeps using an old CRL and is only
+     * warned: it checks the server, whose certificate the CA revokes far less often.
+     */
+    String serverProblem() {
+        if (problem != null) {
+            return problem;
+        }
+        if (settings.crl() != null && crl == null) {
+            return "the CRL " + settings.crl() + " is missing: run vpn:pki crl on the CA and put its pki/crl.pem there,"
+                    + " or set crl = (empty) in configs/" + DtlsTransport.PID + ".cfg to run without revocation";
+        }
+        String expired = crlExpiry();
+        return expired == null ? null : expired + ": no client is admitted until a fresh one is in place";
+    }
+
+    /** Why the CRL cannot be trusted as complete any more, or null. */
+    String crlExpiry() {
+        if (crl == null || crl.getNextUpdate() == null || !crl.getNextUpdate().toInstant().isBefore(Instant.now())) {
+            return null;
+        }
+        return "the CRL " + settings.crl() + " expired on " + crl.getNextUpdate().toInstant()
+                + ": sign a fresh one with vpn:pki crl on the CA and copy its pki/crl.pem here";
+    }
+
+    void requireUsableAsServer() throws TransportException {
+        String why = serverProblem();
+        if (why != null) {
+            throw new TransportException(why);
         }
     }
 

@@ -24,7 +24,8 @@ public @interface DtlsConfig {
     @AttributeDefinition(description = "the private key of cert: PEM PKCS#8 (BEGIN PRIVATE KEY), EC P-256 or RSA")
     String key() default "pki/server.key";
 
-    @AttributeDefinition(description = "certificate revocation list (PEM) signed by the CA; optional")
+    @AttributeDefinition(description = "certificate revocation list (PEM) signed by the CA; a server refuses new"
+            + " clients while it is missing or past its next update (fail closed); empty to run without revocation")
     String crl() default "pki/crl.pem";
 
     @AttributeDefinition(description = "client side: SHA-256 fingerprints of the server certificates to accept, "

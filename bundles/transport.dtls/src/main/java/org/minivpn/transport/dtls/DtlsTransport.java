@@ -146,7 +146,7 @@ public final class DtlsTransport implements Transport {
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(handler, "handler");
         requireRunning();
-        credentials().requireUsable();
+        credentials().requireUsableAsServer();
         DtlsServer server = DtlsServer.start(this, bind, handler);
         servers.add(server);
         LOG.log(Level.INFO, "DTLS server listening on " + server.localAddress() + " as '"
@@ -216,8 +216,10 @@ public final class DtlsTransport implements Transport {
 
     private static void report(Credentials old, Credentials fresh) {
         String what = old == null ? "DTLS credentials: " : "DTLS credentials re-read: ";
-        if (fresh.problem() == null) {
+        if (fresh.problem() == null && fresh.serverProblem() == null) {
             LOG.log(Level.INFO, what + fresh.summary());
+        } else if (fresh.problem() == null) {
+            LOG.log(Level.WARNING, what + fresh.summary() + "; a server refuses new clients: " + fresh.serverProblem());
         } else {
             LOG.log(Level.WARNING, what + fresh.problem());
         }

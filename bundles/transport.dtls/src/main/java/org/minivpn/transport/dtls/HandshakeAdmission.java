@@ -80,9 +80,9 @@ final class HandshakeAdmission {
         DtlsSettings settings = owner.settings();
         Credentials credentials = owner.credentials();
         CryptoState crypto = owner.currentCrypto();
-        if (credentials.problem() != null || crypto == null) {
+        if (credentials.serverProblem() != null || crypto == null) {
             drops.handshakeFailures++;
-            warnNoCredentials(crypto == null ? DtlsTransport.NO_BACKEND : credentials.problem());
+            warnNoCredentials(crypto == null ? DtlsTransport.NO_BACKEND : credentials.serverProblem());
             return;
         }
         long now = System.nanoTime();

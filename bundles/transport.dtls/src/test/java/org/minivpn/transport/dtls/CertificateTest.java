@@ -221,9 +221,14 @@ class CertificateTest {
             e = assertThrows(TransportException.class, () -> bare.listen(LOOPBACK, Inbox.echoing()));
             assertTrue(e.getMessage().startsWith("no certificate for this appliance"), e.getMessage());
 
-            // Certificate and key arrive: it works without a restart.
+            // Certificate and key arrive: a server still wants the CRL it is configured with.
             Files.copy(pki.dir.resolve("server.crt"), empty.resolve("server.crt"));
             Files.copy(pki.dir.resolve("server.key"), empty.resolve("server.key"));
+            e = assertThrows(TransportException.class, () -> bare.listen(LOOPBACK, Inbox.echoing()));
+            assertTrue(e.getMessage().contains("crl.pem is missing"), e.getMessage());
+
+            // The CRL arrives: it works without a restart.
+            Files.copy(pki.dir.resolve("crl.pem"), empty.resolve("crl.pem"));
             bare.listen(LOOPBACK, Inbox.echoing()).close();
         } finally {
             bare.deactivate();

@@ -58,6 +58,7 @@ final class TestPki {
         builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         this.ca = sign(builder, caKey);
         writePem(dir.resolve("ca.crt"), "CERTIFICATE", ca.getEncoded());
+        writeCrl(); // a server refuses clients without one, as the CA's own vpn:pki init writes one
     }
 
     /** Issues {@code name}.crt and {@code name}.key (EC P-256, or RSA 2048) valid from now for a day. */
@@ -96,11 +97,16 @@ final class TestPki {
         writeCrl();
     }
 
-    /** Writes a CRL (possibly empty). */
+    /** Writes a CRL (possibly empty), valid for a week. */
     void writeCrl() throws Exception {
+        writeCrl(Instant.now().plus(Duration.ofDays(7)));
+    }
+
+    /** Writes a CRL (possibly empty) whose next update is {@code nextUpdate}. */
+    void writeCrl(Instant nextUpdate) throws Exception {
         Instant now = Instant.now();
-        var builder = new JcaX509v2CRLBuilder(ca, Date.from(now.minusSeconds(60)));
-        builder.setNextUpdate(Date.from(now.plus(Duration.ofDays(7))));
+        var builder = new JcaX509v2CRLBuilder(ca, Date.from(now.minusSeconds(3600)));
+        builder.setNextUpdate(Date.from(nextUpdate));
         for (X509Certificate c : revoked) {
             builder.addCRLEntry(c.getSerialNumber(), Date.from(now.minusSeconds(1)), CRLReason.keyCompromise);
         }
