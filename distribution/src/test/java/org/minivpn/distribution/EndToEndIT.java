@@ -14,8 +14,9 @@ import org.junit.Test;
  * The end-to-end tests, as root, in network namespaces the scripts create and delete: launched
  * distributions, certificates from vpn:pki, DTLS, real TUN devices, routing and NAT, real traffic.
  * scripts/demo --check is the seed's evaluation; scripts/test-relay is one server with two clients;
- * scripts/load is one server with a real client and the load generator's sessions; scripts/test-original
- * is our client and server beside the original C MiniVPN's.
+ * scripts/load is one server with a real client and the load generator's sessions; scripts/attack
+ * attacks a server and its clients; scripts/test-original runs a peer that behaves as the original
+ * C MiniVPN against our server and our client.
  */
 public class EndToEndIT {
 
@@ -44,6 +45,12 @@ public class EndToEndIT {
     public void theOriginalMiniVpnsClientAndServerWorkWithOursBothWays() throws Exception {
         assumeTrue("libssl-dev is missing (.ci/run installs it)", Files.exists(Path.of("/usr/include/openssl/ssl.h")));
         runScript("test-original", List.of(), "iperf3", "gcc", "python3");
+    }
+
+    /** Every row of scripts/attack: attacks from outside, from a client with its own certificate, from the path. */
+    @Test
+    public void everyAttackOfScriptsAttackIsHeldOff() throws Exception {
+        runScript("attack", List.of(), "python3", "curl", "jcmd", "jstat");
     }
 
     /** Runs scripts/NAME with ARGS as root; its output goes to target/it/NAME.log. */
