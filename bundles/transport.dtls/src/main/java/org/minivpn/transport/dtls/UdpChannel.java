@@ -29,6 +29,7 @@ final class UdpChannel implements Closeable {
     private final DatagramChannel channel;
     private final Selector selector;
     private Gso.Sender gso; // null without segmentation offload; guarded by the batch sender's lock
+    private final OffloadFallback fallback = new OffloadFallback(); // guarded by the batch sender's lock
 
     private UdpChannel(DatagramChannel channel, boolean ipv6) throws IOException {
         this.channel = channel;
@@ -171,7 +172,7 @@ final class UdpChannel implements Closeable {
      */
     boolean sendSegments(ByteBuffer from, int segment, InetSocketAddress to) throws IOException {
         Gso.Sender sender = gso;
-        if (sender != null) {
+        if (sender != null && fallback.mayTry(to, System.nanoTime())) {
             long deadline = 0;
             while (true) {
                 int r = sender.send(from.array(), from.arrayOffset() + from.position(), from.remaining(), segment, to);
@@ -183,9 +184,14 @@ final class UdpChannel implements Closeable {
                     throw new PortUnreachableException("the peer's port is closed");
                 }
                 if (r < 0) {
-                    gso = null;
-                    DtlsTransport.LOG.log(System.Logger.Level.INFO, "UDP segmentation offload failed (errno " + -r
-                            + "); one datagram per record from now on");
+                    if (fallback.failed(to, -r, System.nanoTime())) {
+                        gso = null;
+                        DtlsTransport.LOG.log(System.Logger.Level.INFO, "UDP segmentation offload failed (errno " + -r
+                                + "): this socket cannot segment; one datagram per record from now on");
+                    } else {
+                        DtlsTransport.LOG.log(System.Logger.Level.DEBUG, "UDP segmentation offload to " + to
+                                + " failed (errno " + -r + "); one datagram per record to it for a while");
+                    }
                     break;
                 }
                 deadline = pause(deadline);
