@@ -29,6 +29,27 @@ expect() { # expect WHAT ACTUAL WANTED
 }
 result() { say "result"; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
 
+# row WHAT GOAL SEEN PASSED(0|1): one row of the table that `table` prints, counted as ok or bad.
+rows=()
+row() {
+    local verdict=FAIL
+    [ "$4" = 1 ] && verdict=PASS
+    rows+=("$1|$2|$3|$verdict")
+    if [ "$4" = 1 ]; then ok "$1: $3"; else bad "$1: expected $2, seen $3"; fi
+}
+is_eq() { [ "$1" = "$2" ] && echo 1 || echo 0; }
+# table WHAT GOAL SEEN: the rows under these headings, then PASS or FAIL.
+table() {
+    say "the table"
+    printf '\n%-60s | %-32s | %-60s | %s\n' "$1" "$2" "$3" RESULT
+    printf '%.0s-' $(seq 1 166); echo
+    local r what goal seen verdict
+    for r in "${rows[@]}"; do
+        IFS='|' read -r what goal seen verdict <<< "$r"
+        printf '%-60s | %-32s | %-60s | %s\n' "$what" "$goal" "${seen:0:60}" "$verdict"
+    done
+}
+
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # netns_setup NAME...: fresh namespaces with loopback up, deleted on exit.
