@@ -316,6 +316,7 @@ final class DtlsClientSession implements Session {
                         return "the server ended the session: " + Alerts.explain(plain[1]);
                     }
                 }
+                case PathValidation.CONTENT_TYPE -> answer(plain, n);
                 default -> drops.unexpected++;
             }
         }
@@ -323,6 +324,30 @@ final class DtlsClientSession implements Session {
             drops.malformed++;
         }
         return null;
+    }
+
+    /**
+     * Answers the server's path_challenge at once with a path_response carrying its cookie, from this
+     * socket, so that the server may follow a changed address (draft-ietf-tls-dtls-rrc).
+     */
+    private void answer(byte[] m, int n) {
+        if (!PathValidation.isChallenge(m, n)) {
+            drops.malformed++;
+            return;
+        }
+        m[0] = PathValidation.PATH_RESPONSE;
+        synchronized (writeLock) {
+            if (!open) {
+                return;
+            }
+            try {
+                int len = record.seal(PathValidation.CONTENT_TYPE, m, 0, n, sendBuf, 0);
+                sendBuffer.clear().limit(len);
+                udp.send(sendBuffer, null);
+            } catch (IOException e) {
+                // the server asks again
+            }
+        }
     }
 
     @Override

@@ -317,9 +317,12 @@ final class DtlsServer implements TransportServer {
     void roam(ServerSession session, InetSocketAddress to) {
         InetSocketAddress from = session.remoteAddress();
         ServerSession displaced = peers.move(session, to);
-        LOG.log(Level.INFO, "client '" + session.peerIdentity() + "' moved from " + from + " to " + to);
+        LOG.log(Level.INFO, "client '" + session.peerIdentity() + "' moved from " + from + " to " + to
+                + " (its path answered a return-routability check)");
         if (displaced != null) {
-            remove(displaced, "its address " + to + " now belongs to the session of '" + session.peerIdentity() + "'");
+            // Never end another session for this (RFC 9146 6): it keeps its connection ID and its idle timeout.
+            LOG.log(Level.INFO, "the session of '" + displaced.peerIdentity() + "' no longer receives by address: "
+                    + to + " answers for '" + session.peerIdentity() + "' now");
         }
     }
 

@@ -30,6 +30,7 @@ final class ServerSession implements Session {
     private volatile Object attachment;
 
     // receive thread only
+    private final PathValidation path = new PathValidation();
     private List<byte[]> finalFlight;      // null once the client is confirmed
     private long lastResend;
     long lastReceive = System.nanoTime();
@@ -182,7 +183,7 @@ final class ServerSession implements Session {
                 lastReceive = System.nanoTime();
                 finalFlight = null;
                 if (record.peerUsesConnectionId() && record.lastWasNewest() && !from.equals(remote)) {
-                    server.roam(this, from);
+                    challenge(from); // data is delivered; the session moves only once the path answers
                 }
                 if (n > 0) {
                     server.deliver(this, plain, n);
@@ -200,7 +201,34 @@ final class ServerSession implements Session {
                 }
             }
             case RecordLayer.HANDSHAKE -> resendFinalFlight();
+            case PathValidation.CONTENT_TYPE -> {
+                if (path.validates(from, plain, n, System.nanoTime())) {
+                    server.roam(this, from);
+                } else {
+                    server.drops.unexpected++;
+                }
+            }
             default -> server.drops.unexpected++;
+        }
+    }
+
+    /** Sends a path_challenge to {@code to}, unless one went out too recently (see {@link PathValidation}). */
+    private void challenge(InetSocketAddress to) {
+        byte[] m = path.challenge(to, System.nanoTime());
+        if (m == null) {
+            return;
+        }
+        synchronized (writeLock) {
+            if (!open) {
+                return;
+            }
+            try {
+                int len = record.seal(PathValidation.CONTENT_TYPE, m, 0, m.length, sendBuf, 0);
+                sendBuffer.clear().limit(len);
+                server.send(sendBuffer, to);
+            } catch (IOException e) {
+                // the next record from there asks again
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,19 @@ class RoamingTest {
 
             nat.rebind();
             assertNotEquals(before, nat.outsidePort());
+            // The server answers to the old address until the new one answered its path challenge
+            // (one round trip): the tunnel is back within 2 s of the first packet from there.
+            long first = System.nanoTime();
+            byte[] probe = "probe".getBytes(StandardCharsets.US_ASCII);
+            byte[] back = null;
+            while (back == null && System.nanoTime() - first < TimeUnit.SECONDS.toNanos(2)) {
+                client.send(probe, 0, probe.length);
+                back = clientInbox.packets.poll(50, TimeUnit.MILLISECONDS);
+            }
+            assertNotNull(back, "an answer within 2 s of the first packet from the new address");
+            while (clientInbox.packets.poll(200, TimeUnit.MILLISECONDS) != null) {
+                // echoes of earlier probes
+            }
             exchange(client, clientInbox, "after");
 
             assertEquals(nat.outsidePort(), atServer.remoteAddress().getPort(), "the server follows the new address");

@@ -22,6 +22,7 @@ final class UdpProxy implements AutoCloseable {
 
     final List<byte[]> toServer = new CopyOnWriteArrayList<>();
     volatile Predicate<byte[]> dropToClient = d -> false;
+    volatile Predicate<byte[]> dropToServer = d -> false; // still recorded in toServer
     private final DatagramSocket front;
     private final InetSocketAddress server;
     private volatile DatagramSocket back;
@@ -79,7 +80,9 @@ final class UdpProxy implements AutoCloseable {
                 client = p.getSocketAddress();
                 byte[] d = Arrays.copyOf(buf, p.getLength());
                 toServer.add(d);
-                back.send(new DatagramPacket(d, d.length, server));
+                if (!dropToServer.test(d)) {
+                    back.send(new DatagramPacket(d, d.length, server));
+                }
             } catch (SocketTimeoutException e) {
                 // poll running
             } catch (IOException e) {
