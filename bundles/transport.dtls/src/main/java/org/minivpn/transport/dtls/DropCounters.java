@@ -39,6 +39,10 @@ final class DropCounters {
     volatile long sourceLimited;
     /** Handshakes abandoned, stalled, to make room for a new client. */
     volatile long evicted;
+    /** Return-routability checks sent to a session's new address (see {@link PathValidation}). */
+    volatile long pathChallenges;
+    /** Answers to them that did not count: wrong address, cookie or age, or none outstanding. */
+    volatile long pathIgnored;
     /** Exceptions thrown by the session handler; the packet is lost, the thread lives on. */
     volatile long handlerErrors;
     /** Datagrams dropped because the socket's send buffer stayed full. */
@@ -67,6 +71,7 @@ final class DropCounters {
                 + evicted + ", cookies " + cookies + "); dropped: malformed " + malformed + ", unknown peer "
                 + unknownPeer + ", forged " + forged + ", replayed " + replayed + ", oversized " + oversized
                 + ", wrong epoch " + wrongEpoch + ", unexpected " + unexpected + ", send " + sendDropped.get()
-                + ", handler errors " + handlerErrors;
+                + ", handler errors " + handlerErrors + "; path challenges " + pathChallenges + " (answers ignored "
+                + pathIgnored + ")";
     }
 }

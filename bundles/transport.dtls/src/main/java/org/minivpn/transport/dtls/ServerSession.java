@@ -205,7 +205,7 @@ final class ServerSession implements Session {
                 if (path.validates(from, plain, n, System.nanoTime())) {
                     server.roam(this, from);
                 } else {
-                    server.drops.unexpected++;
+                    server.drops.pathIgnored++;
                 }
             }
             default -> server.drops.unexpected++;
@@ -218,6 +218,7 @@ final class ServerSession implements Session {
         if (m == null) {
             return;
         }
+        server.drops.pathChallenges++;
         synchronized (writeLock) {
             if (!open) {
                 return;

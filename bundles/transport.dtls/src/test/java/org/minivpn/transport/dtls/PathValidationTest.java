@@ -159,7 +159,44 @@ class PathValidationTest {
             assertTrue(received <= 3 && bytes <= 3 * 64, "the third host got only path challenges: " + received
                     + " datagrams, " + bytes + " bytes");
             assertEquals(bobAddress, atServer.remoteAddress());
+            assertTrue(((DtlsServer) server).drops.pathChallenges >= 1, "the third host was challenged");
             bobNat.dropToServer = d -> false;
+            bob.close();
+        }
+    }
+
+    @Test
+    void aCheckedMoveOntoAnotherSessionsAddressDoesNotEndThatSession() throws Exception {
+        Inbox serverInbox = Inbox.echoing();
+        try (LogCapture log = new LogCapture();
+                TransportServer server = serverSide.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverInbox);
+                UdpProxy aliceNat = new UdpProxy(server.localAddress());
+                UdpProxy bobNat = new UdpProxy(server.localAddress())) {
+            Inbox aliceInbox = Inbox.collecting();
+            Inbox bobInbox = Inbox.collecting();
+            Session alice = aliceSide.connect(aliceNat.address(), "localhost", aliceInbox, WAIT);
+            Session atServerAlice = serverInbox.openedSession(WAIT);
+            Session bob = bobSide.connect(bobNat.address(), "localhost", bobInbox, WAIT);
+            Session atServerBob = serverInbox.openedSession(WAIT);
+            exchange(alice, aliceInbox, "alice");
+            InetSocketAddress aliceAddress = atServerAlice.remoteAddress();
+
+            // Alice falls silent and her NAT gives her outside port to bob: he really receives there.
+            aliceNat.deliverVia = bobNat;
+            bobNat.sendFrom = aliceNat.outside();
+            byte[] probe = "bob on alice's old port".getBytes(StandardCharsets.US_ASCII);
+            byte[] echo = null;
+            for (int i = 0; i < 40 && echo == null; i++) {
+                bob.send(probe, 0, probe.length);
+                echo = bobInbox.packets.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            assertArrayEquals(probe, echo);
+            RobustnessTest.waitFor(() -> aliceAddress.equals(atServerBob.remoteAddress()), "bob moved: " + server);
+            assertTrue(atServerAlice.isOpen(), "alice's session is not ended by bob's move");
+            assertEquals(2, server.sessions().size());
+            assertTrue(serverInbox.closed.isEmpty(), "no session ended: " + serverInbox.closed);
+            assertNotNull(log.await("no longer receives by address", WAIT));
+            alice.close();
             bob.close();
         }
     }

@@ -23,6 +23,10 @@ final class UdpProxy implements AutoCloseable {
     final List<byte[]> toServer = new CopyOnWriteArrayList<>();
     volatile Predicate<byte[]> dropToClient = d -> false;
     volatile Predicate<byte[]> dropToServer = d -> false; // still recorded in toServer
+    /** When set, the client's datagrams leave from this socket, as from a client that took over another's port. */
+    volatile DatagramSocket sendFrom;
+    /** When set, the server's datagrams go to that proxy's client instead, as from a NAT that reassigned its port. */
+    volatile UdpProxy deliverVia;
     private final DatagramSocket front;
     private final InetSocketAddress server;
     private volatile DatagramSocket back;
@@ -53,6 +57,11 @@ final class UdpProxy implements AutoCloseable {
         return back.getLocalPort();
     }
 
+    /** The socket the server sees the client's datagrams come from, and answers to. */
+    DatagramSocket outside() {
+        return back;
+    }
+
     /** Moves the client's traffic to a new outside port. */
     void rebind() throws SocketException {
         DatagramSocket old = back;
@@ -81,7 +90,8 @@ final class UdpProxy implements AutoCloseable {
                 byte[] d = Arrays.copyOf(buf, p.getLength());
                 toServer.add(d);
                 if (!dropToServer.test(d)) {
-                    back.send(new DatagramPacket(d, d.length, server));
+                    DatagramSocket from = sendFrom;
+                    (from != null ? from : back).send(new DatagramPacket(d, d.length, server));
                 }
             } catch (SocketTimeoutException e) {
                 // poll running
@@ -99,8 +109,9 @@ final class UdpProxy implements AutoCloseable {
             try {
                 socket.receive(p);
                 byte[] d = Arrays.copyOf(buf, p.getLength());
-                if (client != null && !dropToClient.test(d)) {
-                    front.send(new DatagramPacket(d, d.length, client));
+                UdpProxy to = deliverVia != null ? deliverVia : this;
+                if (to.client != null && !dropToClient.test(d)) {
+                    to.front.send(new DatagramPacket(d, d.length, to.client));
                 }
             } catch (SocketTimeoutException e) {
                 // poll running
