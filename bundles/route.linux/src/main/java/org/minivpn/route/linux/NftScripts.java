@@ -30,18 +30,26 @@ final class NftScripts {
      * Incoming traffic is not filtered: with nothing allowed out, nothing can be answered, and
      * ICMP errors from the path (fragmentation needed) still reach the tunnel's socket.
      *
+     * <p>Under policy routing ({@code mark} non-zero) the tunnel's own socket is let out by its
+     * mark instead of by the server's address, as wg-quick's rules key on the mark: only a socket
+     * that privileged code marked (SO_MARK needs CAP_NET_ADMIN) passes, not any process's traffic
+     * to the server.
+     *
      * @param serverPort the server's UDP port, or 0 to allow any port of the server
+     * @param mark the tunnel socket's firewall mark, or 0 to let out the server's endpoint instead
      */
-    static String killSwitch(String tun, InetAddress server, int serverPort) {
+    static String killSwitch(String tun, InetAddress server, int serverPort, int mark) {
         String family = server instanceof Inet4Address ? "ip" : "ip6";
         String port = serverPort > 0 ? " udp dport " + serverPort : "";
+        String tunnelSocket = mark != 0 ? "meta mark 0x" + Integer.toHexString(mark)
+                : family + " daddr " + Addresses.text(server) + port;
         return "create table inet " + KILL_SWITCH_TABLE + "\n"
                 + "table inet " + KILL_SWITCH_TABLE + " {\n"
                 + "  chain output {\n"
                 + "    type filter hook output priority filter; policy drop;\n"
                 + "    oifname \"lo\" accept\n"
                 + "    oifname " + quote(tun) + " accept\n"
-                + "    " + family + " daddr " + Addresses.text(server) + port + " accept\n"
+                + "    " + tunnelSocket + " accept\n"
                 + "    udp sport 68 udp dport 67 accept\n"
                 + "    meta nfproto ipv6 udp sport 546 udp dport 547 accept\n"
                 + "    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
