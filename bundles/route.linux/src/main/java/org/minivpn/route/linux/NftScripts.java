@@ -62,6 +62,28 @@ final class NftScripts {
                 + "}\n";
     }
 
+    /** The client's table that restores the tunnel socket's mark on the server's replies. */
+    static final String MARK_TABLE = "minivpn_mark";
+
+    /**
+     * Saves the mark of the tunnel's socket on its UDP connections as they leave, and puts it on
+     * their replies as they come in, as wg-quick's {@code premangle}/{@code postmangle} chains do.
+     */
+    static String markReplies(int mark) {
+        String m = "0x" + Integer.toHexString(mark);
+        return "create table inet " + MARK_TABLE + "\n"
+                + "table inet " + MARK_TABLE + " {\n"
+                + "  chain premangle {\n"
+                + "    type filter hook prerouting priority mangle; policy accept;\n"
+                + "    meta l4proto udp ct mark " + m + " meta mark set ct mark\n"
+                + "  }\n"
+                + "  chain postmangle {\n"
+                + "    type filter hook postrouting priority mangle; policy accept;\n"
+                + "    meta l4proto udp meta mark " + m + " ct mark set meta mark\n"
+                + "  }\n"
+                + "}\n";
+    }
+
     /** Named counter: packets from outside towards the tunnel that no client asked for. */
     static final String TO_TUNNEL_DROPPED = "to_tunnel_dropped";
 

@@ -3,6 +3,7 @@ package org.minivpn.route.linux;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.route.ClientRoutes;
 
@@ -18,7 +19,8 @@ import org.minivpn.api.route.ClientRoutes;
  * on its link, the kernel drops the routes through the old one, but the marked socket follows the
  * main table's default route wherever it goes. The main table's more specific routes (the client's
  * own networks) still win over the tunnel, so a pushed route never takes over the client's own
- * network. IPv6 goes into the tunnel also when it carries none (the relay drops it), as an
+ * network. Replies to the marked socket get its mark back, so that strict reverse path filtering
+ * lets them in. IPv6 goes into the tunnel also when it carries none (the relay drops it), as an
  * unreachable default where the TUN has IPv6 disabled. The kill switch lets out the mark instead of
  * the server's address. The original routes are never touched.
  */
@@ -47,6 +49,8 @@ final class PolicyPlan {
         if (r.killSwitch()) {
             changes.add(ClientPlan.killSwitch(r, policy.mark(), commands));
         }
+        changes.add(markReplies(policy, commands));
+        srcValidMark(commands).ifPresent(changes::add);
         ClientPlan.Ipv6 ipv6 = ClientPlan.ipv6(tun, commands);
         changes.add(route("-4", List.of("default", "dev", tun), Change.Skip.NEVER, table, commands));
         if (ipv6 == ClientPlan.Ipv6.ON) {
@@ -68,6 +72,40 @@ final class PolicyPlan {
                     "the main table's routes but its default first", skip, commands));
         }
         return changes;
+    }
+
+    /**
+     * Gives the server's replies the tunnel socket's mark (saved on the connection as it leaves,
+     * restored as replies come in), as wg-quick's premangle and postmangle chains do: reverse path
+     * filtering ({@code rp_filter = 1}) looks the reply's source up as if routing to it, and
+     * unmarked that lookup ends in the tunnel, not on the interface the reply came in by, so the
+     * kernel would drop every reply. With the mark (and {@code src_valid_mark}) it ends in the main
+     * table, where the reply did come from.
+     */
+    private static Change markReplies(PolicyRouting policy, Commands commands) {
+        return new Change("nft table inet " + NftScripts.MARK_TABLE + ": replies to the tunnel's socket carry its mark "
+                + policy.markText() + " (for reverse path filtering)", commands.argv("nft", "-f", "-"),
+                NftScripts.markReplies(policy.mark()),
+                commands.argv("nft", "delete", "table", "inet", NftScripts.MARK_TABLE), Change.Skip.NEVER);
+    }
+
+    /**
+     * {@code net.ipv4.conf.all.src_valid_mark = 1}, as wg-quick sets it: reverse path filtering
+     * then looks up a packet's source with the packet's mark. Set back to its value now on undo;
+     * nothing when it is on. IPv6 has no reverse path filter of this kind.
+     */
+    private static Optional<Change> srcValidMark(Commands commands) throws IOException {
+        String key = "net.ipv4.conf.all.src_valid_mark";
+        String old = commands.check(commands.argv("sysctl", "-n", key), null).strip();
+        if (old.equals("1")) {
+            return Optional.empty();
+        }
+        if (!old.matches("[0-9]+")) {
+            throw new IOException("cannot read " + key + ": `sysctl -n " + key + "` printed '" + old + "'");
+        }
+        return Optional.of(new Change("sysctl " + key + "=1 (was " + old + ")",
+                commands.argv("sysctl", "-q", "-w", key + "=1"), null,
+                commands.argv("sysctl", "-q", "-w", key + "=" + old), Change.Skip.NEVER));
     }
 
     private static Change route(String family, List<String> spec, Change.Skip skip, String table, Commands commands) {

@@ -40,6 +40,8 @@ final class InNamespace {
         int connect(int fd, byte[] address, int length) throws LastErrorException;
 
         long send(int fd, byte[] buf, long length, int flags) throws LastErrorException;
+
+        long recv(int fd, byte[] buf, long length, int flags) throws LastErrorException;
     }
 
     private InNamespace() {

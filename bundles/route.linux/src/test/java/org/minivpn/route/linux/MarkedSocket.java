@@ -14,6 +14,7 @@ final class MarkedSocket implements AutoCloseable {
     private static final int SOCK_DGRAM = 2;
     private static final int SOL_SOCKET = 1;
     private static final int SO_MARK = 36;
+    private static final int MSG_DONTWAIT = 0x40;
 
     private final int fd;
     private final byte[] peer;
@@ -42,6 +43,23 @@ final class MarkedSocket implements AutoCloseable {
         } catch (com.sun.jna.LastErrorException e) {
             return false;
         }
+    }
+
+    /** True when a datagram came within 3 s (polled, never blocking). */
+    boolean receive() throws InterruptedException {
+        byte[] buf = new byte[64];
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (InNamespace.LibC.INSTANCE.recv(fd, buf, buf.length, MSG_DONTWAIT) > 0) {
+                    return true;
+                }
+            } catch (com.sun.jna.LastErrorException e) {
+                // EAGAIN: nothing yet
+            }
+            Thread.sleep(20);
+        }
+        return false;
     }
 
     /** Disconnects (AF_UNSPEC) and connects again, so that the kernel picks the source address anew. */

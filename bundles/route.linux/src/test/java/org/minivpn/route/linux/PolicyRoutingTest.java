@@ -60,8 +60,10 @@ class PolicyRoutingTest {
             byte[] b = new byte[64];
             while (!receiver.isClosed()) {
                 try {
-                    receiver.receive(new DatagramPacket(b, b.length));
+                    DatagramPacket p = new DatagramPacket(b, b.length);
+                    receiver.receive(p);
                     received.incrementAndGet();
+                    receiver.send(p); // the answer, back to where it came from
                 } catch (SocketTimeoutException e) {
                     // poll until closed
                 } catch (IOException e) {
@@ -86,8 +88,11 @@ class PolicyRoutingTest {
     @Test
     void theMarkedSocketReachesTheServerByTheMainTableAndEverythingElseGoesIntoTheTunnelEvenAfterTheAddressMoves()
             throws Exception {
+        // Strict reverse path filtering, as hardened hosts have it: replies must still come in.
+        client.exec("sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.up0.rp_filter=1");
         String routesBefore = client.routes();
         String rulesBefore = client.rules();
+        String srcValidMark = client.sysctl("net.ipv4.conf.all.src_valid_mark");
         List<String> mainBefore = client.mainRoutes();
         LinuxRouteConfigurator cfg = client.configurator(journal);
         try (MarkedSocket tunnelSocket = MarkedSocket.open(client, SERVER, PORT, MARK)) {
@@ -112,6 +117,8 @@ class PolicyRoutingTest {
             assertTrue(client.ruleset().contains("meta mark 0x00006d76 accept"), client.ruleset());
 
             assertTrue(arrives(tunnelSocket), "the tunnel's socket reaches the server");
+            assertTrue(tunnelSocket.receive(), "and the server's answer comes back through strict rp_filter");
+            assertEquals("1", client.sysctl("net.ipv4.conf.all.src_valid_mark"));
             assertFalse(TcpProbe.udpArrives(client, net.gateway, SERVER, PORT + 1), "an unmarked socket goes into the TUN");
 
             // The client's address moves (a new lease on another subnet of its link): the kernel
@@ -122,6 +129,7 @@ class PolicyRoutingTest {
             client.ip("route", "replace", "default", "via", "198.18.20.5");
             tunnelSocket.reconnect(); // as the transport does when its source address is gone
             assertTrue(arrives(tunnelSocket), "the marked socket still reaches the server: no host route to lose");
+            assertTrue(tunnelSocket.receive(), "and hears its answer");
             assertTrue(client.ip("route", "get", "198.18.23.9").contains("dev mvtun0"), "the rest still goes into the tunnel");
 
             client.ip("link", "del", "mvtun0"); // the TUN goes away while reconnecting
@@ -132,7 +140,8 @@ class PolicyRoutingTest {
             applied.close();
             assertEquals(rulesBefore, client.rules(), "the rules are gone after close");
             assertFalse(client.routes().contains("51821"), "table 51821 is empty: " + client.routes());
-            assertEquals("", client.ruleset().strip(), "the kill switch table is gone");
+            assertEquals("", client.ruleset().strip(), "the kill switch and mark tables are gone");
+            assertEquals(srcValidMark, client.sysctl("net.ipv4.conf.all.src_valid_mark"), "src_valid_mark as it was");
             assertFalse(Files.exists(journal));
         } finally {
             cfg.deactivate();
