@@ -65,7 +65,7 @@ public final class DtlsTransport implements Transport {
     @Activate
     public DtlsTransport(BundleContext context, DtlsConfig config) {
         this(home(context), DtlsSettings.from(home(context), config));
-        this.socketMark = socketMark(config.socket_mark());
+        clientSocketMark(socketMark(config.socket_mark()));
     }
 
     DtlsTransport(Path home, DtlsSettings settings) {
@@ -84,7 +84,7 @@ public final class DtlsTransport implements Transport {
     @Modified
     void modified(DtlsConfig config) {
         settings = DtlsSettings.from(home, config);
-        socketMark = socketMark(config.socket_mark());
+        clientSocketMark(socketMark(config.socket_mark()));
         reload();
     }
 
@@ -234,6 +234,11 @@ public final class DtlsTransport implements Transport {
         if (stopped) {
             throw new TransportException("the DTLS transport is stopping");
         }
+    }
+
+    /** Sets the firewall mark of the client sockets of later connects; 0 for none. */
+    void clientSocketMark(int mark) {
+        socketMark = mark;
     }
 
     /**
