@@ -165,9 +165,47 @@ class PolicyRoutingTest {
     }
 
     @Test
+    void withIpv6DisabledOnTheTunIpv6IsUnreachableInsteadOfLeaking() throws Exception {
+        client.exec("sysctl", "-q", "-w", "net.ipv6.conf.mvtun0.disable_ipv6=1");
+        String routesBefore = client.routes();
+        LinuxRouteConfigurator cfg = client.configurator(journal);
+        try (MarkedSocket tunnelSocket = MarkedSocket.open(client, SERVER, PORT, MARK)) {
+            AppliedRoutes applied = cfg.routeClient(new ClientRoutes("mvtun0", SERVER, PORT, true, List.of(), false, false));
+            assertTrue(applied.changes().contains("route -6 unreachable default table 51821"), applied.changes().toString());
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> client.ip("-6", "route", "get", "2001:db8::1"));
+            assertTrue(e.getMessage().contains("No route to host") || e.getMessage().contains("unreachable"), e.getMessage());
+            assertTrue(client.ip("-6", "route", "get", "2001:db8:20::1").contains("dev up0"), "the underlay's own link stays");
+            applied.close();
+            assertEquals(routesBefore, client.routes());
+        } finally {
+            cfg.deactivate();
+        }
+    }
+
+    @Test
+    void withIpv6DisabledEverywhereTheConnectStillSucceeds() throws Exception {
+        client.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+        String routesBefore = client.routes();
+        String rulesBefore = client.rules();
+        LinuxRouteConfigurator cfg = client.configurator(journal);
+        try (MarkedSocket tunnelSocket = MarkedSocket.open(client, SERVER, PORT, MARK)) {
+            AppliedRoutes applied = cfg.routeClient(new ClientRoutes("mvtun0", SERVER, PORT, true, List.of(), true, true));
+            assertTrue(client.ip("route", "get", "198.18.23.9").contains("dev mvtun0"), "IPv4 goes into the tunnel");
+            assertTrue(arrives(tunnelSocket));
+            applied.close();
+            assertEquals(routesBefore, client.routes());
+            assertEquals(rulesBefore, client.rules());
+        } finally {
+            cfg.deactivate();
+        }
+    }
+
+    @Test
     void aCrashLeavesRulesThatTheNextStartUndoes() throws Exception {
         String routesBefore = client.routes();
         String rulesBefore = client.rules();
+        String srcValidMark = client.sysctl("net.ipv4.conf.all.src_valid_mark");
         LinuxRouteConfigurator crashed = client.configurator(journal);
         try (MarkedSocket tunnelSocket = MarkedSocket.open(client, SERVER, PORT, MARK)) {
             crashed.routeClient(new ClientRoutes("mvtun0", SERVER, PORT, true, List.of(), false, true));
@@ -178,6 +216,7 @@ class PolicyRoutingTest {
         assertEquals(rulesBefore, client.rules());
         assertEquals(routesBefore, client.routes());
         assertEquals("", client.ruleset().strip());
+        assertEquals(srcValidMark, client.sysctl("net.ipv4.conf.all.src_valid_mark"));
         assertFalse(Files.exists(journal));
     }
 
