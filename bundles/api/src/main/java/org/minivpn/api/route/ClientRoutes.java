@@ -9,9 +9,12 @@ import org.minivpn.api.IpPrefix;
  * What a client asks of its routing.
  *
  * @param tunName the TUN interface the tunnel uses
- * @param server the server's underlay address; it keeps its route outside the tunnel
+ * @param server the server's underlay address; the tunnel's own traffic to it stays outside the tunnel
+ *     (a configurator may do that by the firewall mark of the tunnel's socket, as wg-quick does,
+ *     or by a host route)
  * @param serverPort the server's UDP port (for the kill switch's exception)
- * @param fullTunnel true to send all traffic through the tunnel: 0.0.0.0/1 and 128.0.0.0/1, and
+ * @param fullTunnel true to send all traffic through the tunnel (by policy routing, or as the halves
+ *     0.0.0.0/1 and 128.0.0.0/1), and
  *     ::/1 and 8000::/1 also when the tunnel carries no IPv6, so that no IPv6 leaves beside it (the
  *     consumer drops that IPv6 and answers it with ICMPv6 unreachable, as wg-quick's {@code ::/0}
  *     does); false for split tunnel, only {@code routes}

@@ -44,12 +44,24 @@ final class ClientPlan {
     private ClientPlan() {
     }
 
-    /** Reads the route to the server now, and returns the changes. Changes nothing itself. */
-    static List<Change> of(ClientRoutes r, Commands commands) throws IOException {
+    /**
+     * Reads the route to the server now, and returns the changes. Changes nothing itself. A full
+     * tunnel whose own socket carries {@code policy}'s mark is routed by {@link PolicyPlan}; without
+     * the mark (no CAP_NET_ADMIN, policy routing off) by a host route and the halves, as here.
+     */
+    static List<Change> of(ClientRoutes r, PolicyRouting policy, Commands commands) throws IOException {
         String tun = Interfaces.check(r.tunName());
+        if (r.fullTunnel() && policy.on()) {
+            String missing = SocketMarks.missing(commands, r.server(), r.serverPort(), policy.mark());
+            if (missing == null) {
+                return PolicyPlan.of(r, policy, commands);
+            }
+            LOG.log(Level.INFO, "no policy routing for " + tun + ": " + missing + "; a host route keeps the server"
+                    + " outside the tunnel instead");
+        }
         List<Change> changes = new ArrayList<>();
         if (r.killSwitch()) {
-            changes.add(killSwitch(r, commands));
+            changes.add(killSwitch(r, 0, commands));
         }
         List<IpPrefix> tunnel = tunnelPrefixes(r);
         if (tunnel.stream().anyMatch(p -> p.contains(r.server()))) {
@@ -79,14 +91,14 @@ final class ClientPlan {
     }
 
     /** Whether the tunnel's device can carry IPv6, and the host IPv6 at all. */
-    private enum Ipv6 { ON, OFF_ON_TUN, NOT_IN_KERNEL }
+    enum Ipv6 { ON, OFF_ON_TUN, NOT_IN_KERNEL }
 
     /**
      * Reads {@code disable_ipv6} of the TUN device. Disabled on the device alone (e.g. by
      * {@code net.ipv6.conf.default.disable_ipv6 = 1}, which new devices inherit) the underlay may
      * still have IPv6, so the halves are still needed, only as unreachable routes.
      */
-    private static Ipv6 ipv6(String tun, Commands commands) throws IOException {
+    static Ipv6 ipv6(String tun, Commands commands) throws IOException {
         // The '/' form, because a device name may hold a '.' that sysctl would read as a separator.
         Commands.Result r = commands.run(commands.argv("sysctl", "-n", "net/ipv6/conf/" + tun + "/disable_ipv6"), null);
         if (r.ok()) {
@@ -120,12 +132,14 @@ final class ClientPlan {
         return List.copyOf(out);
     }
 
-    private static Change killSwitch(ClientRoutes r, Commands commands) {
+    /** The kill switch; {@code mark} non-zero lets out that mark instead of the server's address. */
+    static Change killSwitch(ClientRoutes r, int mark, Commands commands) {
         String description = "kill switch: nft table inet " + NftScripts.KILL_SWITCH_TABLE + " drops all traffic"
-                + " but through " + r.tunName() + " and to " + Addresses.text(r.server())
-                + (r.serverPort() > 0 ? " udp port " + r.serverPort() : "");
+                + " but through " + r.tunName() + " and " + (mark != 0 ? "the tunnel's socket (meta mark 0x"
+                + Integer.toHexString(mark) + ")" : "to " + Addresses.text(r.server())
+                + (r.serverPort() > 0 ? " udp port " + r.serverPort() : ""));
         return new Change(description, commands.argv("nft", "-f", "-"),
-                NftScripts.killSwitch(r.tunName(), r.server(), r.serverPort()),
+                NftScripts.killSwitch(r.tunName(), r.server(), r.serverPort(), mark),
                 commands.argv("nft", "delete", "table", "inet", NftScripts.KILL_SWITCH_TABLE), Change.Skip.NEVER);
     }
 
@@ -170,7 +184,7 @@ final class ClientPlan {
                 commands.argv(concat(List.of("ip", "-6", "route", "del"), spec)), Change.Skip.IF_IPV6_DISABLED);
     }
 
-    private static String[] concat(List<String> a, List<String> b) {
+    static String[] concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         return all.toArray(String[]::new);

@@ -18,13 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs {@code ip}, {@code nft} and {@code sysctl}, each within a timeout, optionally inside a named
+ * Runs {@code ip}, {@code nft}, {@code sysctl} and {@code ss}, each within a timeout, optionally inside a named
  * network namespace (through {@code ip netns exec}). Thread-safe.
  */
 final class Commands implements AutoCloseable {
 
     /** The only programs this bundle runs, also the only ones a journal may name. */
-    static final Set<String> PROGRAMS = Set.of("ip", "nft", "sysctl");
+    static final Set<String> PROGRAMS = Set.of("ip", "nft", "sysctl", "ss");
 
     private static final List<String> SYSTEM_DIRS = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
@@ -144,7 +144,7 @@ final class Commands implements AutoCloseable {
 
     private static String hint(String program) {
         return switch (program) {
-            case "ip" -> " (install the iproute2 package)";
+            case "ip", "ss" -> " (install the iproute2 package)";
             case "nft" -> " (install the nftables package)";
             case "sysctl" -> " (install the procps package)";
             default -> "";

@@ -48,6 +48,7 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
 
     private final Object lock = new Object();
     private final Commands commands;
+    private final PolicyRouting policy;
     private final RouteJournal journal; // guarded by lock
     private final List<JournaledRoutes> live = new ArrayList<>(); // guarded by lock, oldest first
     private long nextId = 1; // guarded by lock
@@ -56,7 +57,8 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
     @Activate
     public LinuxRouteConfigurator(BundleContext context, RouteConfig config) {
         this(journalPath(config.journal(), context.getProperty(HOME_PROPERTY)), config.netns(),
-                Duration.ofSeconds(Math.max(1, config.commandTimeoutSeconds())));
+                Duration.ofSeconds(Math.max(1, config.commandTimeoutSeconds())),
+                PolicyRouting.of(config.fwmark(), config.table()));
     }
 
     /**
@@ -65,6 +67,12 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
      * @param netns the network namespace to act in, or empty for the JVM's own
      */
     LinuxRouteConfigurator(Path journal, String netns, Duration commandTimeout) {
+        this(journal, netns, commandTimeout, PolicyRouting.DEFAULT);
+    }
+
+    /** The same, with the given policy routing of full tunnels. */
+    LinuxRouteConfigurator(Path journal, String netns, Duration commandTimeout, PolicyRouting policy) {
+        this.policy = policy;
         this.commands = new Commands(netns, commandTimeout);
         this.journal = new RouteJournal(journal);
         // Journaled command lines carry their namespace prefix already: replay runs them as written.
@@ -86,7 +94,7 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
     public AppliedRoutes routeClient(ClientRoutes routes) throws IOException {
         synchronized (lock) {
             ensureOpen();
-            return apply(ClientPlan.of(routes, commands), "client routes for " + routes.tunName());
+            return apply(ClientPlan.of(routes, policy, commands), "client routes for " + routes.tunName());
         }
     }
 

@@ -30,18 +30,26 @@ final class NftScripts {
      * Incoming traffic is not filtered: with nothing allowed out, nothing can be answered, and
      * ICMP errors from the path (fragmentation needed) still reach the tunnel's socket.
      *
+     * <p>Under policy routing ({@code mark} non-zero) the tunnel's own socket is let out by its
+     * mark instead of by the server's address, as wg-quick's rules key on the mark: only a socket
+     * that privileged code marked (SO_MARK needs CAP_NET_ADMIN) passes, not any process's traffic
+     * to the server.
+     *
      * @param serverPort the server's UDP port, or 0 to allow any port of the server
+     * @param mark the tunnel socket's firewall mark, or 0 to let out the server's endpoint instead
      */
-    static String killSwitch(String tun, InetAddress server, int serverPort) {
+    static String killSwitch(String tun, InetAddress server, int serverPort, int mark) {
         String family = server instanceof Inet4Address ? "ip" : "ip6";
         String port = serverPort > 0 ? " udp dport " + serverPort : "";
+        String tunnelSocket = mark != 0 ? "meta mark 0x" + Integer.toHexString(mark)
+                : family + " daddr " + Addresses.text(server) + port;
         return "create table inet " + KILL_SWITCH_TABLE + "\n"
                 + "table inet " + KILL_SWITCH_TABLE + " {\n"
                 + "  chain output {\n"
                 + "    type filter hook output priority filter; policy drop;\n"
                 + "    oifname \"lo\" accept\n"
                 + "    oifname " + quote(tun) + " accept\n"
-                + "    " + family + " daddr " + Addresses.text(server) + port + " accept\n"
+                + "    " + tunnelSocket + " accept\n"
                 + "    udp sport 68 udp dport 67 accept\n"
                 + "    meta nfproto ipv6 udp sport 546 udp dport 547 accept\n"
                 + "    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
@@ -50,6 +58,28 @@ final class NftScripts {
                 + "    type filter hook forward priority filter; policy drop;\n"
                 + "    iifname " + quote(tun) + " accept\n"
                 + "    oifname " + quote(tun) + " accept\n"
+                + "  }\n"
+                + "}\n";
+    }
+
+    /** The client's table that restores the tunnel socket's mark on the server's replies. */
+    static final String MARK_TABLE = "minivpn_mark";
+
+    /**
+     * Saves the mark of the tunnel's socket on its UDP connections as they leave, and puts it on
+     * their replies as they come in, as wg-quick's {@code premangle}/{@code postmangle} chains do.
+     */
+    static String markReplies(int mark) {
+        String m = "0x" + Integer.toHexString(mark);
+        return "create table inet " + MARK_TABLE + "\n"
+                + "table inet " + MARK_TABLE + " {\n"
+                + "  chain premangle {\n"
+                + "    type filter hook prerouting priority mangle; policy accept;\n"
+                + "    meta l4proto udp ct mark " + m + " meta mark set ct mark\n"
+                + "  }\n"
+                + "  chain postmangle {\n"
+                + "    type filter hook postrouting priority mangle; policy accept;\n"
+                + "    meta l4proto udp meta mark " + m + " ct mark set meta mark\n"
                 + "  }\n"
                 + "}\n";
     }

@@ -24,8 +24,17 @@ final class RouteLookup {
 
     /** Asks the kernel how it reaches {@code destination} now ({@code ip route get}). */
     static Path route(Commands commands, InetAddress destination) throws IOException {
-        Commands.Result r = commands.run(commands.argv("ip", family(destination), "route", "get",
-                Addresses.text(destination)), null);
+        return route(commands, destination, null);
+    }
+
+    /** The same for packets that carry the firewall mark {@code mark} (e.g. "0x6d76"), or none when null. */
+    static Path route(Commands commands, InetAddress destination, String mark) throws IOException {
+        List<String> words = new java.util.ArrayList<>(List.of("ip", family(destination), "route", "get",
+                Addresses.text(destination)));
+        if (mark != null) {
+            words.addAll(List.of("mark", mark));
+        }
+        Commands.Result r = commands.run(commands.argv(words.toArray(String[]::new)), null);
         if (!r.ok()) {
             throw new IOException("cannot find the route to the server " + Addresses.text(destination) + ": `"
                     + String.join(" ", r.argv()) + "` failed: " + r.reason() + "; check the network connection");

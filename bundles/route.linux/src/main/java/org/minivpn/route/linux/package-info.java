@@ -4,7 +4,8 @@
  *
  * <pre>
  * routeClient / routeServer
- *   ClientPlan / ServerPlan   read the current state (ip route get, sysctl -n), build Changes
+ *   ClientPlan / ServerPlan   read the current state (ip route get, sysctl -n, ss), build Changes
+ *     PolicyPlan              a full tunnel whose socket carries the mark: rules and a table (wg-quick)
  *   JournaledRoutes           for each Change: journal its undo (fsync), run it, roll back on failure
  *   RouteJournal              run/routes.journal: replayed newest first at the next start after a crash
  * AppliedRoutes.close / deactivate: undo newest first, mark each undo in the journal

@@ -32,6 +32,16 @@ final class InNamespace {
         int setns(int fd, int nstype) throws LastErrorException;
 
         int close(int fd) throws LastErrorException;
+
+        int socket(int domain, int type, int protocol) throws LastErrorException;
+
+        int setsockopt(int fd, int level, int name, int[] value, int length) throws LastErrorException;
+
+        int connect(int fd, byte[] address, int length) throws LastErrorException;
+
+        long send(int fd, byte[] buf, long length, int flags) throws LastErrorException;
+
+        long recv(int fd, byte[] buf, long length, int flags) throws LastErrorException;
     }
 
     private InNamespace() {

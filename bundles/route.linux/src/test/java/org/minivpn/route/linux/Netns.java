@@ -90,6 +90,11 @@ final class Netns implements AutoCloseable {
         return ip("-4", "route", "show", "table", "all") + "\n--\n" + ip("-6", "route", "show", "table", "all");
     }
 
+    /** The policy rules of both families. */
+    String rules() throws IOException {
+        return ip("-4", "rule", "show") + "\n--\n" + ip("-6", "rule", "show");
+    }
+
     /** The main-table routes of both families, one a line. */
     List<String> mainRoutes() throws IOException {
         List<String> all = new ArrayList<>(ip("-4", "route", "show").lines().map(String::strip).toList());

@@ -80,13 +80,42 @@ class PlanTest {
     }
 
     @Test
+    void underPolicyRoutingTheKillSwitchLetsOutTheMarkNotTheServersAddress() {
+        String s = NftScripts.killSwitch("tun0", SERVER, 1194, 0x6d76);
+        assertTrue(s.contains("meta mark 0x6d76 accept"), s);
+        assertFalse(s.contains("198.18.21.1"), s);
+    }
+
+    @Test
+    void policyRoutingIsUsedOnlyWhenThisProcesssSocketToTheServerCarriesTheMark() {
+        String ss = "ESTAB 0 0 198.18.20.2:58738 198.18.21.1:1194 users:((\"java\",pid=4711,fd=3)) ino:669235"
+                + " sk:8 fwmark:0x6d76 <->\n";
+        assertNull(SocketMarks.missing(ss, 4711, 0x6d76, "198.18.21.1:1194"));
+        assertTrue(SocketMarks.missing(ss, 4711, 0x6d77, "198.18.21.1:1194").contains("does not carry"));
+        assertTrue(SocketMarks.missing(ss, 4712, 0x6d76, "198.18.21.1:1194").contains("no UDP socket"),
+                "another process's marked socket does not count");
+        assertTrue(SocketMarks.missing(ss.replace(" fwmark:0x6d76", ""), 4711, 0x6d76, "s").contains("does not carry"));
+    }
+
+    @Test
+    void policyRoutingSettingsAreCheckedAndABadOneTurnsItOff() {
+        assertEquals(new PolicyRouting(0x6d76, 51821), PolicyRouting.of("0x6d76", 51821));
+        assertEquals(new PolicyRouting(28022, 100), PolicyRouting.of("28022", 100));
+        assertFalse(PolicyRouting.of("", 51821).on());
+        assertFalse(PolicyRouting.of("mark", 51821).on());
+        assertFalse(PolicyRouting.of("0x6d76", 254).on(), "never the main table");
+        assertFalse(PolicyRouting.of("0x6d76", 0).on());
+        assertEquals("0x6d76", PolicyRouting.DEFAULT.markText());
+    }
+
+    @Test
     void killSwitchAllowsOnlyTheTunAndTheServerEndpoint() {
-        String s = NftScripts.killSwitch("tun0", SERVER, 1194);
+        String s = NftScripts.killSwitch("tun0", SERVER, 1194, 0);
         assertTrue(s.startsWith("create table inet minivpn_killswitch\n"), "never reuses a table: " + s);
         assertTrue(s.contains("type filter hook output priority filter; policy drop;"), s);
         assertTrue(s.contains("oifname \"tun0\" accept"), s);
         assertTrue(s.contains("ip daddr 198.18.21.1 udp dport 1194 accept"), s);
-        String v6 = NftScripts.killSwitch("tun0", IpPrefix.parseAddress("2001:db8::7"), 0);
+        String v6 = NftScripts.killSwitch("tun0", IpPrefix.parseAddress("2001:db8::7"), 0, 0);
         assertTrue(v6.contains("ip6 daddr 2001:db8::7 accept"), v6);
     }
 
@@ -127,7 +156,7 @@ class PlanTest {
         assertThrows(IllegalArgumentException.class, () -> Interfaces.check("a-name-longer-than-15"));
         assertThrows(IllegalArgumentException.class, () -> Interfaces.check(""));
         assertThrows(IllegalArgumentException.class,
-                () -> NftScripts.killSwitch("tun0 } ; flush ruleset", SERVER, 1));
+                () -> NftScripts.killSwitch("tun0 } ; flush ruleset", SERVER, 1, 0));
     }
 
     @Test

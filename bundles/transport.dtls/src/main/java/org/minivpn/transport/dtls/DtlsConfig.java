@@ -60,6 +60,12 @@ public @interface DtlsConfig {
     @AttributeDefinition(description = "server side: seconds without a packet from a client before its session ends")
     int session_idle_timeout() default 180;
 
+    @AttributeDefinition(description = "client side: firewall mark (SO_MARK) of the tunnel's own socket, e.g. 0x6d76;"
+            + " the Linux route configurator sends all other traffic into the tunnel by policy routing and lets only"
+            + " this mark reach the server outside it, so it must equal fwmark in org.minivpn.route.linux."
+            + " Needs CAP_NET_ADMIN (root); without it, or with 0, the routes keep a host route to the server")
+    String socket_mark() default "0x6d76";
+
     @AttributeDefinition(description = "largest packet a session sends, in bytes (the tunnel's MTU must not be larger)")
     int max_packet_size() default 1500;
 }

@@ -57,6 +57,7 @@ public final class DtlsTransport implements Transport {
     private final Set<DtlsServer> servers = ConcurrentHashMap.newKeySet();
     private final Set<DtlsClientSession> clients = ConcurrentHashMap.newKeySet();
     private volatile DtlsSettings settings;
+    private volatile int socketMark; // of new client sockets; 0 for none
     private volatile Credentials credentials;
     private volatile CryptoState crypto;
     private volatile boolean stopped;
@@ -64,6 +65,7 @@ public final class DtlsTransport implements Transport {
     @Activate
     public DtlsTransport(BundleContext context, DtlsConfig config) {
         this(home(context), DtlsSettings.from(home(context), config));
+        clientSocketMark(socketMark(config.socket_mark()));
     }
 
     DtlsTransport(Path home, DtlsSettings settings) {
@@ -82,6 +84,7 @@ public final class DtlsTransport implements Transport {
     @Modified
     void modified(DtlsConfig config) {
         settings = DtlsSettings.from(home, config);
+        clientSocketMark(socketMark(config.socket_mark()));
         reload();
     }
 
@@ -131,8 +134,10 @@ public final class DtlsTransport implements Transport {
         requireRunning();
         Credentials c = credentials();
         c.requireUsable();
-        DtlsClientSession session = DtlsClientSession.handshake(this, c, cryptoState(), settings, server, serverName,
-                handler, timeout);
+        CryptoState cs = cryptoState();
+        DtlsSettings s = settings;
+        DtlsClientSession session = UdpChannel.marking(socketMark, () -> DtlsClientSession.handshake(this, c, cs, s,
+                server, serverName, handler, timeout));
         clients.add(session);
         if (stopped) {
             session.close();
@@ -229,6 +234,33 @@ public final class DtlsTransport implements Transport {
         if (stopped) {
             throw new TransportException("the DTLS transport is stopping");
         }
+    }
+
+    /** Sets the firewall mark of the client sockets of later connects; 0 for none. */
+    void clientSocketMark(int mark) {
+        socketMark = mark;
+    }
+
+    /**
+     * Parses {@code socket.mark}: decimal or 0x-hexadecimal, 32 bits; empty for 0 (none). A bad
+     * value marks nothing, with a warning: the routes then keep a host route to the server.
+     */
+    static int socketMark(String text) {
+        String t = text == null ? "" : text.strip();
+        if (t.isEmpty()) {
+            return 0;
+        }
+        try {
+            long v = Long.decode(t);
+            if (v >= 0 && v <= 0xFFFF_FFFFL) {
+                return (int) v;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        LOG.log(Level.WARNING, "socket.mark = " + text + " in configs/" + PID + ".cfg is not a 32-bit number (e.g."
+                + " 0x6d76): the tunnel's socket is not marked, so the routes keep a host route to the server");
+        return 0;
     }
 
     private static Path home(BundleContext context) {

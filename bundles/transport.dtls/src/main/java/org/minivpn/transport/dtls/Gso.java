@@ -32,6 +32,8 @@ final class Gso {
     static final int MAX_BYTES = 65000;
 
     private static final Logger LOG = DtlsTransport.LOG;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_MARK = 36;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
     private static final int UDP_GRO = 104;
@@ -53,6 +55,41 @@ final class Gso {
         }
     }
 
+    /**
+     * Sets the firewall mark of {@code channel}'s socket ({@code SO_MARK}, socket(7)): the kernel
+     * routes its datagrams by rules that match the mark, as wg-quick's policy routing does for
+     * WireGuard's socket. Here because this class owns the native access to a channel's socket.
+     * Returns 0, or the errno (EPERM without CAP_NET_ADMIN), or -1 when this JVM cannot reach the
+     * socket (no {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}, not Linux).
+     */
+    static int mark(DatagramChannel channel, int mark) {
+        Method fdVal = FD_VAL != null ? FD_VAL : descriptorAccess();
+        if (fdVal == null) {
+            return -1;
+        }
+        try {
+            Memory value = new Memory(4);
+            value.setInt(0, mark);
+            return LibC.setsockopt((Integer) fdVal.invoke(channel), SOL_SOCKET, SO_MARK, value, 4) == 0 ? 0
+                    : Native.getLastError();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The JDK's descriptor accessor, also where the kernel has no segmentation offload; null when not reachable. */
+    private static Method descriptorAccess() {
+        try {
+            if (!Platform.isLinux()) {
+                return null;
+            }
+            Class<?> selectable = Class.forName("sun.nio.ch.SelChImpl", false, ClassLoader.getPlatformClassLoader());
+            return selectable.getMethod("getFDVal");
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Sets a UDP option of the socket {@code fd}; false when the kernel refused. */
     private static boolean option(int fd, int name, int value, Memory scratch) {
         scratch.setInt(0, value);
@@ -61,11 +98,10 @@ final class Gso {
 
     private static Method lookup() {
         try {
-            if (!Platform.isLinux()) {
+            Method fdVal = descriptorAccess();
+            if (fdVal == null) {
                 return null;
             }
-            Class<?> selectable = Class.forName("sun.nio.ch.SelChImpl", false, ClassLoader.getPlatformClassLoader());
-            Method fdVal = selectable.getMethod("getFDVal");
             try (DatagramChannel probe = DatagramChannel.open()) {
                 int fd = (Integer) fdVal.invoke(probe);
                 if (!option(fd, UDP_SEGMENT, 1200, new Memory(4))) {

@@ -3,13 +3,16 @@ package org.minivpn.transport.dtls;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -26,13 +29,27 @@ final class UdpChannel implements Closeable {
     /** How long a send may wait for room in the socket buffer before the datagram is dropped. */
     private static final long SEND_PATIENCE_NANOS = 2_000_000;
 
+    /** At most one re-connect of a client socket this often, however many sends fail. */
+    private static final long REPIN_INTERVAL_NANOS = 200_000_000;
+    private static final int ENETUNREACH = 101;
+    private static final int EINVAL = 22;
+    private static final int EADDRNOTAVAIL = 99;
+    private static final int EDESTADDRREQ = 89;
+    private static final AtomicBoolean MARK_FAILURE_TOLD = new AtomicBoolean();
+    /** The mark of the client sockets {@link #connect(InetSocketAddress)} opens on this thread; see {@link #marking}. */
+    private static final ThreadLocal<Integer> CLIENT_MARK = new ThreadLocal<>();
+
     private final DatagramChannel channel;
     private final Selector selector;
+    private final InetSocketAddress remote; // the server of a client socket; null for a server socket
+    private final Object repinLock = new Object();
+    private volatile long lastRepin; // System.nanoTime() of the last re-connect; guarded by repinLock for writes
     private Gso.Sender gso; // null without segmentation offload; guarded by the batch sender's lock
     private final OffloadFallback fallback = new OffloadFallback(); // guarded by the batch sender's lock
 
-    private UdpChannel(DatagramChannel channel, boolean ipv6) throws IOException {
+    private UdpChannel(DatagramChannel channel, boolean ipv6, InetSocketAddress remote) throws IOException {
         this.channel = channel;
+        this.remote = remote;
         this.selector = Selector.open();
         try {
             channel.configureBlocking(false);
@@ -76,22 +93,77 @@ final class UdpChannel implements Closeable {
         DatagramChannel channel = DatagramChannel.open(family(local));
         try {
             channel.bind(local);
-            return new UdpChannel(channel, family(local) == StandardProtocolFamily.INET6);
+            return new UdpChannel(channel, family(local) == StandardProtocolFamily.INET6, null);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
     }
 
-    /** A client socket on an ephemeral port, connected to {@code remote}. */
+    /**
+     * A client socket on an ephemeral port, connected to {@code remote}, with the firewall mark that
+     * {@link #marking} gives this thread (none outside it).
+     */
     static UdpChannel connect(InetSocketAddress remote) throws IOException {
+        Integer mark = CLIENT_MARK.get();
+        return connect(remote, mark == null ? 0 : mark);
+    }
+
+    /**
+     * A client socket on an ephemeral port, connected to {@code remote}. A non-zero {@code mark} is
+     * set ({@code SO_MARK}) before the socket is connected, so that the kernel chooses its source
+     * address by the routes its marked datagrams take (the main table, outside the tunnel, under
+     * the route configurator's policy routing), as wg-quick marks WireGuard's socket. When the mark
+     * cannot be set (no CAP_NET_ADMIN), the socket is used unmarked and this is said once: the
+     * route configurator then finds no marked socket and keeps a host route to the server instead.
+     */
+    static UdpChannel connect(InetSocketAddress remote, int mark) throws IOException {
         DatagramChannel channel = DatagramChannel.open(family(remote));
         try {
+            if (mark != 0) {
+                mark(channel, mark);
+            }
             channel.connect(remote);
-            return new UdpChannel(channel, family(remote) == StandardProtocolFamily.INET6);
+            return new UdpChannel(channel, family(remote) == StandardProtocolFamily.INET6, remote);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /**
+     * Runs {@code open} with {@code mark} as the firewall mark of the client sockets that
+     * {@link #connect(InetSocketAddress)} opens on this thread meanwhile; 0 for none. The DTLS
+     * transport wraps a client's handshake in it, so that the session's socket is marked before
+     * its first datagram.
+     */
+    static <T> T marking(int mark, Opener<T> open) throws IOException {
+        CLIENT_MARK.set(mark);
+        try {
+            return open.open();
+        } finally {
+            CLIENT_MARK.remove();
+        }
+    }
+
+    /** Opens something that holds a client socket. */
+    interface Opener<T> {
+        T open() throws IOException;
+    }
+
+    private static void mark(DatagramChannel channel, int mark) {
+        int errno;
+        try {
+            errno = Gso.mark(channel, mark);
+        } catch (LinkageError e) {
+            errno = -1; // no JNA in this framework
+        }
+        if (errno != 0 && MARK_FAILURE_TOLD.compareAndSet(false, true)) {
+            DtlsTransport.LOG.log(System.Logger.Level.WARNING, "cannot set the firewall mark 0x"
+                    + Integer.toHexString(mark) + " on the tunnel's socket (" + (errno == 1 ? "EPERM: the appliance"
+                    + " needs CAP_NET_ADMIN, i.e. root" : errno < 0 ? "no native access: bin/minivpn passes"
+                    + " --add-exports java.base/sun.nio.ch=ALL-UNNAMED and ships JNA" : "errno " + errno)
+                    + "); the routes keep a host route to the server instead of policy routing (said once)");
         }
     }
 
@@ -119,29 +191,100 @@ final class UdpChannel implements Closeable {
 
     /** For a connected socket: like {@link #receive}, returning the length, or -1 when none came. */
     int read(ByteBuffer into, long timeoutMillis) throws IOException {
-        int n = channel.read(into);
+        int n = readConnected(into);
         if (n > 0 || timeoutMillis <= 0) {
             return n > 0 ? n : -1;
         }
+        if (n < 0) { // not connected: a re-connect found no route yet
+            LockSupport.parkNanos(Math.min(timeoutMillis, 50) * 1_000_000);
+            repin();
+            return -1;
+        }
         selector.select(IGNORE, timeoutMillis);
-        n = channel.read(into);
+        n = readConnected(into);
         return n > 0 ? n : -1;
+    }
+
+    /** Reads one datagram of the connected peer: its length, 0 when none is there, -1 while not connected. */
+    private int readConnected(ByteBuffer into) throws IOException {
+        try {
+            return channel.read(into);
+        } catch (NotYetConnectedException e) {
+            return -1; // between the two halves of a re-connect, or after one that found no route
+        }
     }
 
     /**
      * Sends the datagram in {@code from} (position to limit) to {@code to}, or on the connected
      * socket when {@code to} is null. Waits at most 2 ms for room in a full socket buffer, then
-     * drops the datagram and returns false, as a full network queue would.
+     * drops the datagram and returns false, as a full network queue would. A client socket whose
+     * send fails is re-connected (see {@link #repin}) and the datagram tried once more.
      */
     boolean send(ByteBuffer from, InetSocketAddress to) throws IOException {
         long deadline = 0;
+        boolean repinned = false;
         while (true) {
-            int n = to == null ? channel.write(from) : channel.send(from, to);
+            int n;
+            try {
+                n = to == null ? channel.write(from) : channel.send(from, to);
+            } catch (PortUnreachableException e) {
+                throw e;
+            } catch (IOException | NotYetConnectedException e) {
+                if (to == null && !repinned && repin()) {
+                    repinned = true;
+                    continue;
+                }
+                if (e instanceof NotYetConnectedException) {
+                    throw new NoRouteToHostException("no route to " + remote + " from any address of this host"
+                            + " yet; the socket connects again once there is one");
+                }
+                throw (IOException) e;
+            }
             if (n > 0) {
                 return true;
             }
             deadline = pause(deadline);
             if (deadline == 0) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Connects a client socket anew, so that the kernel chooses its source address again: a
+     * connected UDP socket keeps the address it was connected from, and once that address is gone
+     * from the host (moved to another one on its link, a new DHCP lease) every send fails with
+     * ENETUNREACH or EINVAL, although a route to the server exists. The port stays. The server
+     * then sees the session's records come from a new address and, with the connection ID, moves
+     * the session there after checking the path (RFC 9146 section 6). At most once per
+     * {@value #REPIN_INTERVAL_NANOS} ns; returns true when the socket was connected anew now.
+     */
+    private boolean repin() {
+        if (remote == null) {
+            return false;
+        }
+        synchronized (repinLock) {
+            long now = System.nanoTime();
+            if (lastRepin != 0 && now - lastRepin < REPIN_INTERVAL_NANOS) {
+                return false;
+            }
+            lastRepin = now | 1;
+            InetSocketAddress before = null;
+            try {
+                if (channel.isConnected()) {
+                    before = (InetSocketAddress) channel.getLocalAddress();
+                    channel.disconnect();
+                }
+                channel.connect(remote);
+                InetSocketAddress after = (InetSocketAddress) channel.getLocalAddress();
+                if (before != null && !after.getAddress().equals(before.getAddress())) {
+                    DtlsTransport.LOG.log(System.Logger.Level.INFO, "the tunnel's socket to " + remote + " now sends"
+                            + " from " + after + " (was " + before + ": that address is gone or no longer routes there)");
+                }
+                return true;
+            } catch (IOException | RuntimeException e) {
+                DtlsTransport.LOG.log(System.Logger.Level.DEBUG, "connecting the socket to " + remote + " anew failed: "
+                        + e + "; tried again at the next send");
                 return false;
             }
         }
@@ -174,6 +317,7 @@ final class UdpChannel implements Closeable {
         Gso.Sender sender = gso;
         if (sender != null && fallback.mayTry(to, System.nanoTime())) {
             long deadline = 0;
+            boolean repinned = false;
             while (true) {
                 int r = sender.send(from.array(), from.arrayOffset() + from.position(), from.remaining(), segment, to);
                 if (r > 0) {
@@ -182,6 +326,13 @@ final class UdpChannel implements Closeable {
                 }
                 if (r == -Gso.Sender.ECONNREFUSED) {
                     throw new PortUnreachableException("the peer's port is closed");
+                }
+                if (r < 0 && to == null && sourceGone(-r)) {
+                    if (!repinned && repin()) {
+                        repinned = true;
+                        continue;
+                    }
+                    break; // one by one below, without holding offload back: the path is the problem
                 }
                 if (r < 0) {
                     if (fallback.failed(to, -r, System.nanoTime())) {
@@ -208,6 +359,12 @@ final class UdpChannel implements Closeable {
         }
         from.limit(end).position(end);
         return all;
+    }
+
+    /** Errors of a connected socket's send that say its source address no longer works. */
+    private boolean sourceGone(int errno) {
+        return remote != null && (errno == ENETUNREACH || errno == EINVAL || errno == EADDRNOTAVAIL
+                || errno == EDESTADDRREQ);
     }
 
     /** Makes a waiting {@link #receive} or {@link #read} return now. Any thread. */
