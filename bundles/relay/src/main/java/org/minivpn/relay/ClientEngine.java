@@ -217,14 +217,17 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         toServer(buf, n);
     }
 
-    /** Pings the server when due (never a plain one) and declares it dead when it was silent past the timeout. */
+    /**
+     * Pings the server when due (never a plain one) and declares it dead when it was silent past the
+     * timeout, or answered none of the data and probes of the last seconds ({@link Keepalive}).
+     */
     @Override
     public void tick(long now) {
         Session s = session;
         if (s == null || state != ClientState.CONNECTED) {
             return;
         }
-        switch (keepalive.due(now)) {
+        switch (keepalive.due(now, counters.packetsOut)) {
             case DEAD -> {
                 String why = keepalive.silence();
                 LOG.log(Level.WARNING, why);
