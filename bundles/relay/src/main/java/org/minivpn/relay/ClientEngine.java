@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
+import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
 import org.minivpn.api.relay.Traffic;
@@ -67,6 +68,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private volatile PushedConfig config;
     private volatile AppliedRoutes routes;
     private volatile Instant connectedAt;
+    private volatile long lostNanos; // when the last session was lost
 
     ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
             InetSocketAddress server, String serverLabel, StateListener listener) {
@@ -92,7 +94,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
             Session s = handshake();
-            PushedConfig pushed = hello.configuration(s, sendLock, keepalive);
+            PushedConfig pushed = hello.configuration(s, sendLock, keepalive, 0);
             applyTun(pushed);
             if (routing != null) {
                 routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
@@ -304,6 +306,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     /** Lets go of a lost session; the TUN and routes stay. On the reconnect thread. */
     @Override
     public void drop(String reason) {
+        lostNanos = System.nanoTime();
         Session old = session;
         session = null; // before closing: its closed() callback must not count as a new loss
         if (old != null) {
@@ -312,15 +315,33 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         change(ClientState.RECONNECTING, reason);
     }
 
-    /** Makes a new session and takes the configuration it brings. On the reconnect thread. */
+    /**
+     * Makes a new session and takes the configuration it brings. It asks the server for the IPv4
+     * address it held (a restarted server has forgotten it), so that the tunnel and its connections
+     * keep their address when the server grants it. On the reconnect thread.
+     */
     @Override
     public void reestablish() throws IOException {
         Session s = handshake();
-        applyTun(hello.configuration(s, sendLock, keepalive));
+        PushedConfig old = config;
+        List<IpPrefix> before = old == null ? List.of() : old.addresses();
+        applyTun(hello.configuration(s, sendLock, keepalive, ipv4(before)));
         keepalive.heard(System.nanoTime());
         session = s;
         reconnects++;
-        change(ClientState.CONNECTED, "reconnected");
+        List<IpPrefix> now = config.addresses();
+        change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
+                + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")"));
+    }
+
+    /** The first IPv4 address among {@code addresses} as an int, or 0. */
+    private static int ipv4(List<IpPrefix> addresses) {
+        for (IpPrefix p : addresses) {
+            if (p.isIpv4()) {
+                return AddressPool.toInt(p.address());
+            }
+        }
+        return 0;
     }
 
     /** Drops the current session so that the next one is made with the transport chosen now. */
