@@ -12,14 +12,11 @@ import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
 import org.minivpn.api.relay.Traffic;
-import org.minivpn.api.route.AppliedRoutes;
-import org.minivpn.api.route.ClientRoutes;
 import org.minivpn.api.route.RouteConfigurator;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.tun.TunDevice;
-import org.minivpn.api.tun.TunSettings;
 
 /**
  * One client tunnel, from connect to disconnect, across any number of reconnects. The TUN settings
@@ -42,7 +39,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
 
     private final TunDevice tun;
     private final Supplier<Transport> transports;
-    private final RouteConfigurator routing;
     private final ClientSettings settings;
     private final InetSocketAddress server;
     private final String serverLabel;
@@ -57,6 +53,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private final Keepalive keepalive;
     private final TunLoop tunLoop;
     private final Reconnector reconnector;
+    private final ClientTunnel tunnel;
 
     private volatile boolean running = true;
     private volatile Session session;
@@ -65,8 +62,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private volatile Instant since = Instant.now();
     private volatile int reconnects;
     private volatile String transportType = "";
-    private volatile PushedConfig config;
-    private volatile AppliedRoutes routes;
     private volatile Instant connectedAt;
     private volatile long lostNanos; // when the last session was lost
 
@@ -74,7 +69,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             InetSocketAddress server, String serverLabel, StateListener listener) {
         this.tun = tun;
         this.transports = transports;
-        this.routing = routing;
+        this.tunnel = new ClientTunnel(tun, routing, settings, server);
         this.settings = settings;
         this.server = server;
         this.serverLabel = serverLabel;
@@ -96,23 +91,20 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             Session s = handshake();
             PushedConfig pushed = hello.configuration(s, sendLock, keepalive, 0);
             applyTun(pushed);
-            if (routing != null) {
-                routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
-                        !settings.splitTunnel(), pushed.routes(), pushed.hasIpv6(), settings.killSwitch()));
-            }
+            tunnel.route();
             keepalive.heard(System.nanoTime());
             session = s;
         } catch (IOException | RuntimeException e) {
             running = false;
             undo();
-            clearTun();
+            tunnel.clear();
             change(ClientState.DISCONNECTED, e.getMessage());
             throw e;
         }
         connectedAt = Instant.now();
         tunLoop.start();
         reconnector.start();
-        change(ClientState.CONNECTED, "tunnel up: " + config.addresses() + (keepalive.plain() ? " (plain: IP packets"
+        change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + (keepalive.plain() ? " (plain: IP packets"
                 + " only, no control messages)" : ""));
     }
 
@@ -129,14 +121,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     }
 
     private void applyTun(PushedConfig pushed) throws IOException {
-        if (pushed.addresses().isEmpty()) {
-            throw new IOException("no tunnel address: the server pushed none and none is configured");
-        }
-        PushedConfig old = config;
-        if (old == null || !old.addresses().equals(pushed.addresses()) || old.mtu() != pushed.mtu()) {
-            tun.configure(new TunSettings(pushed.mtu(), pushed.addresses()));
-        }
-        config = pushed;
+        tunnel.apply(pushed);
         ipv6Block.activate(!pushed.hasIpv6());
         keepalive.apply(pushed);
     }
@@ -323,26 +308,16 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     @Override
     public void reestablish() throws IOException {
         Session s = handshake();
-        PushedConfig old = config;
-        List<IpPrefix> before = old == null ? List.of() : old.addresses();
-        applyTun(hello.configuration(s, sendLock, keepalive, ipv4(before)));
+        List<IpPrefix> before = tunnel.addresses();
+        applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
         keepalive.heard(System.nanoTime());
         session = s;
         reconnects++;
-        List<IpPrefix> now = config.addresses();
+        List<IpPrefix> now = tunnel.addresses();
         change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
                 + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")"));
     }
 
-    /** The first IPv4 address among {@code addresses} as an int, or 0. */
-    private static int ipv4(List<IpPrefix> addresses) {
-        for (IpPrefix p : addresses) {
-            if (p.isIpv4()) {
-                return AddressPool.toInt(p.address());
-            }
-        }
-        return 0;
-    }
 
     /** Drops the current session so that the next one is made with the transport chosen now. */
     void reconnect(String reason) {
@@ -360,12 +335,11 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
 
     ClientStatus status() {
         Session s = session;
-        PushedConfig c = config;
+        PushedConfig c = tunnel.config();
         long rtt = keepalive.rttNanos();
-        AppliedRoutes r = routes;
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
-                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes(),
+                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
                 state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
                 tunLoop.failures(), keepalive.plain());
     }
@@ -399,20 +373,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         tunLoop.stop();
         reconnector.stop();
         undo();
-        clearTun();
+        tunnel.clear();
         change(ClientState.DISCONNECTED, "disconnected");
-    }
-
-    /** Takes the tunnel's addresses off the TUN, so that their connected routes go too. */
-    private void clearTun() {
-        PushedConfig c = config;
-        if (c != null) {
-            try {
-                tun.configure(new TunSettings(c.mtu(), List.of()));
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.WARNING, "could not remove the tunnel addresses from " + tun.name() + ": " + e.getMessage());
-            }
-        }
     }
 
     private void undo() {
@@ -425,9 +387,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         if (h != null) {
             h.close();
         }
-        if (routes != null) {
-            routes.close();
-            routes = null;
-        }
+        tunnel.unroute();
     }
 }
