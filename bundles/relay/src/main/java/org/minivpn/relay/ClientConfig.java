@@ -34,6 +34,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "seconds one handshake may take")
     int handshake_timeout_seconds() default 10;
 
+    @AttributeDefinition(description = "seconds vpn:connect keeps trying while handshakes time out (a lossy path);"
+            + " each try takes up to handshake.timeout.seconds")
+    int connect_timeout_seconds() default 30;
+
     @AttributeDefinition(description = "milliseconds to wait for the server's configuration after the handshake")
     int config_wait_millis() default 3000;
 

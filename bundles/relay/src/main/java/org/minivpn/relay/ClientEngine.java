@@ -88,7 +88,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     void connect() throws IOException {
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
-            Session s = handshake();
+            Session s = firstSession();
             PushedConfig pushed = hello.configuration(s, sendLock, keepalive, 0);
             applyTun(pushed);
             tunnel.route();
@@ -106,6 +106,24 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         reconnector.start();
         change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + (keepalive.plain() ? " (plain: IP packets"
                 + " only, no control messages)" : ""));
+    }
+
+    /**
+     * A handshake, tried again while tries time out (a lossy path: a flight lost too often) within
+     * {@code connect.timeout.seconds}; any other failure (a refusal, nothing listening) ends it at once.
+     */
+    private Session firstSession() throws IOException {
+        long giveUp = System.nanoTime() + settings.connectTimeout().toNanos();
+        while (true) {
+            try {
+                return handshake();
+            } catch (java.net.SocketTimeoutException e) {
+                if (System.nanoTime() - giveUp >= 0 || !running) {
+                    throw e;
+                }
+                LOG.log(Level.WARNING, e.getMessage() + "; trying again (connect.timeout.seconds)");
+            }
+        }
     }
 
     private Session handshake() throws IOException {

@@ -17,7 +17,7 @@ class KeepaliveTest {
     private static Keepalive keepalive(boolean plain) {
         ClientSettings s = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), plain,
-                Duration.ofSeconds(180), DeadPeer.DEFAULT);
+                Duration.ofSeconds(180), DeadPeer.DEFAULT, Duration.ofSeconds(2));
         Keepalive k = new Keepalive(s);
         k.apply(PushedConfig.parse(Map.of("address", List.of("10.7.0.2/24"), "keepalive", List.of("10000"),
                 "timeout", List.of("60000")), s));

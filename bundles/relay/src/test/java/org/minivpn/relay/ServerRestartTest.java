@@ -161,6 +161,57 @@ class ServerRestartTest {
         assertEquals(0, c.engine.status().reconnects());
     }
 
+    /** The loopback transport, but its first {@code failures} connects fail with {@code failure}. */
+    private Transport failing(int failures, IOException failure, AtomicInteger tries) {
+        return new Transport() {
+            @Override
+            public String type() {
+                return "loop";
+            }
+
+            @Override
+            public Session connect(InetSocketAddress to, String name, SessionHandler h, Duration timeout) throws IOException {
+                if (tries.incrementAndGet() <= failures) {
+                    throw failure;
+                }
+                return transport.connect(to, name, h, timeout);
+            }
+
+            @Override
+            public org.minivpn.api.transport.TransportServer listen(InetSocketAddress bind, SessionHandler h) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    private ClientEngine connecting(Transport t) {
+        transport.clientIdentity = "lossy";
+        MemoryTunDevice.Pair tun = MemoryTunDevice.pair("c-lossy", 1400);
+        ClientSettings s = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), false,
+                Duration.ofSeconds(180), DeadPeer.DEFAULT, Duration.ofSeconds(20));
+        ClientEngine e = new ClientEngine(tun.device(), () -> t, null, s, SERVER, "127.0.0.1:23232", (f, to, r) -> { });
+        open.add(e);
+        return e;
+    }
+
+    @Test
+    void aFirstConnectTriesAgainWhileHandshakesTimeOutButNotAfterARefusal() throws Exception {
+        server(Map.of());
+        AtomicInteger tries = new AtomicInteger();
+        ClientEngine lossy = connecting(failing(2, new java.net.SocketTimeoutException("no DTLS handshake within 2000 ms"), tries));
+        lossy.connect();
+        assertEquals(ClientState.CONNECTED, lossy.state());
+        assertEquals(3, tries.get(), "two timed out tries, then the one that made it");
+
+        AtomicInteger refused = new AtomicInteger();
+        ClientEngine wrongCa = connecting(failing(5, new IOException("the server at 127.0.0.1:23232 refused this client"),
+                refused));
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, wrongCa::connect);
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
+        assertEquals(1, refused.get(), "a refusal is not tried again");
+    }
+
     /** A raw session that sends one HELLO and returns the address of the CONFIG (or null on GOODBYE). */
     private String ask(String identity, String requested) throws Exception {
         transport.clientIdentity = identity;
