@@ -29,13 +29,19 @@ expect() { # expect WHAT ACTUAL WANTED
 }
 result() { say "result"; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
 
-# row WHAT GOAL SEEN PASSED(0|1): one row of the table that `table` prints, counted as ok or bad.
+# row WHAT GOAL SEEN PASSED(0|1|-): one row of the table that `table` prints, counted as ok or bad;
+# "-" prints the figure beside its goal without judging it (MEASURED), as for timings that vary.
 rows=()
 row() {
     local verdict=FAIL
     [ "$4" = 1 ] && verdict=PASS
+    [ "$4" = - ] && verdict=MEASURED
     rows+=("$1|$2|$3|$verdict")
-    if [ "$4" = 1 ]; then ok "$1: $3"; else bad "$1: expected $2, seen $3"; fi
+    case $4 in
+        1) ok "$1: $3" ;;
+        -) echo "  measured: $1: $3 (goal: $2)" ;;
+        *) bad "$1: expected $2, seen $3" ;;
+    esac
 }
 is_eq() { [ "$1" = "$2" ] && echo 1 || echo 0; }
 # table WHAT GOAL SEEN: the rows under these headings, then PASS or FAIL.

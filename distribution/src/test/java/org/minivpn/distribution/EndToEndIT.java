@@ -47,6 +47,15 @@ public class EndToEndIT {
         runScript("test-original", List.of(), "iperf3", "gcc", "python3");
     }
 
+    /**
+     * scripts/faults in its short form: a server crash and restart, start-then-connect, loss, a client
+     * whose address moves, an IPv6 underlay, and a two-minute soak.
+     */
+    @Test
+    public void theTunnelSurvivesFaultsInSeconds() throws Exception {
+        runScript("faults", List.of("--soak", "120"), 420, "iperf3", "python3", "jcmd", "jstat");
+    }
+
     /** Every row of scripts/attack: attacks from outside, from a client with its own certificate, from the path. */
     @Test
     public void everyAttackOfScriptsAttackIsHeldOff() throws Exception {
@@ -55,6 +64,11 @@ public class EndToEndIT {
 
     /** Runs scripts/NAME with ARGS as root; its output goes to target/it/NAME.log. */
     private static void runScript(String name, List<String> args, String... tools) throws Exception {
+        runScript(name, args, 240, tools);
+    }
+
+    /** Runs scripts/NAME with ARGS as root, for at most {@code seconds}; its output goes to target/it/NAME.log. */
+    private static void runScript(String name, List<String> args, int seconds, String... tools) throws Exception {
         assumeTrue("needs root: network namespaces and TUN devices", "root".equals(System.getProperty("user.name")));
         for (String tool : java.util.stream.Stream.concat(java.util.stream.Stream.of("ip", "nft", "ping"),
                 java.util.stream.Stream.of(tools)).toList()) {
@@ -70,14 +84,14 @@ public class EndToEndIT {
         Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
-        boolean done = p.waitFor(240, TimeUnit.SECONDS);
+        boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
         if (!done) {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
         }
         String out = Files.readString(log);
         System.out.println(out);
-        assertEquals("scripts/" + name + " finished within 240 s:\n" + out, true, done);
+        assertEquals("scripts/" + name + " finished within " + seconds + " s:\n" + out, true, done);
         assertEquals("scripts/" + name + ":\n" + out, 0, p.exitValue());
     }
 
