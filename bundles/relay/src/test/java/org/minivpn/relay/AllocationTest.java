@@ -117,29 +117,7 @@ class AllocationTest {
     void theClientRelaysWithoutAllocating() throws IOException {
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
         CountingSession session = new CountingSession();
-        Transport transport = new Transport() {
-            @Override
-            public String type() {
-                return "counting";
-            }
-
-            @Override
-            public Session connect(InetSocketAddress server, String name, SessionHandler handler, Duration timeout) {
-                session.handler = handler;
-                return session;
-            }
-
-            @Override
-            public TransportServer listen(InetSocketAddress bind, SessionHandler handler) {
-                throw new UnsupportedOperationException();
-            }
-        };
-        ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false,
-                Duration.ofSeconds(180));
-        ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
-                new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
-        engine.connect();
+        ClientEngine engine = connectedClient(tun, session);
         try {
             assertEquals(ClientState.CONNECTED, engine.state());
             byte[] up = Packets.ipv4("10.7.0.2", "198.51.100.7", "x".repeat(1300));
@@ -168,29 +146,7 @@ class AllocationTest {
     void theClientDropsAndAnswersIpv6WithoutAllocatingWhenItsTunnelHasNone() throws IOException {
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
         CountingSession session = new CountingSession();
-        Transport transport = new Transport() {
-            @Override
-            public String type() {
-                return "counting";
-            }
-
-            @Override
-            public Session connect(InetSocketAddress server, String name, SessionHandler handler, Duration timeout) {
-                session.handler = handler;
-                return session;
-            }
-
-            @Override
-            public TransportServer listen(InetSocketAddress bind, SessionHandler handler) {
-                throw new UnsupportedOperationException();
-            }
-        };
-        ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false,
-                Duration.ofSeconds(180));
-        ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
-                new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
-        engine.connect();
+        ClientEngine engine = connectedClient(tun, session);
         try {
             byte[] up = Packets.ipv6("2001:db8:1::5", "2001:db8:2::9", "x".repeat(1300));
             byte[] drain = new byte[2048];
@@ -223,5 +179,33 @@ class AllocationTest {
             round.run();
         }
         return THREADS.getThreadAllocatedBytes(tid) - start;
+    }
+
+    /** A client engine on {@code tun} whose transport hands out {@code session}, connected. */
+    private static ClientEngine connectedClient(MemoryTunDevice.Pair tun, CountingSession session) throws IOException {
+        Transport transport = new Transport() {
+            @Override
+            public String type() {
+                return "counting";
+            }
+
+            @Override
+            public Session connect(InetSocketAddress server, String name, SessionHandler handler, Duration timeout) {
+                session.handler = handler;
+                return session;
+            }
+
+            @Override
+            public TransportServer listen(InetSocketAddress bind, SessionHandler handler) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        ClientSettings settings = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(1), false,
+                Duration.ofSeconds(180));
+        ClientEngine engine = new ClientEngine(tun.device(), () -> transport, null, settings,
+                new InetSocketAddress("127.0.0.1", 23232), "bench", (f, t, r) -> { });
+        engine.connect();
+        return engine;
     }
 }
