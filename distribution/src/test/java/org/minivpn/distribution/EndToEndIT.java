@@ -47,15 +47,6 @@ public class EndToEndIT {
         runScript("test-original", List.of(), "iperf3", "gcc", "python3");
     }
 
-    /**
-     * scripts/faults in its short form: a server crash and restart, start-then-connect, loss, a client
-     * whose address moves, an IPv6 underlay, and a two-minute soak.
-     */
-    @Test
-    public void theTunnelSurvivesFaultsInSeconds() throws Exception {
-        runScript("faults", List.of("--soak", "120"), 420, "iperf3", "python3", "jcmd", "jstat");
-    }
-
     /** Every row of scripts/attack: attacks from outside, from a client with its own certificate, from the path. */
     @Test
     public void everyAttackOfScriptsAttackIsHeldOff() throws Exception {
