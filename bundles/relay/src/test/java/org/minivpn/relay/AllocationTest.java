@@ -29,10 +29,13 @@ class AllocationTest {
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** A session that counts what it is given and answers a hello with a configuration. */
-    private static final class CountingSession implements Session {
+    private static final class CountingSession extends StubSession {
         SessionHandler handler;
         long sent;
-        Object attachment;
+
+        CountingSession() {
+            super("bench", 1);
+        }
 
         @Override
         public void send(byte[] buf, int off, int len) {
@@ -41,45 +44,6 @@ class AllocationTest {
                 byte[] config = Wire.config(List.of(Map.entry("address", "10.7.0.2/24"), Map.entry("mtu", "1400")));
                 handler.received(this, config, 0, config.length);
             }
-        }
-
-        @Override
-        public int maxPacketSize() {
-            return 65535;
-        }
-
-        @Override
-        public String peerIdentity() {
-            return "bench";
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return new InetSocketAddress("127.0.0.1", 1);
-        }
-
-        @Override
-        public String cipherSuite() {
-            return "";
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void attach(Object a) {
-            attachment = a;
-        }
-
-        @Override
-        public Object attachment() {
-            return attachment;
-        }
-
-        @Override
-        public void close() {
         }
     }
 

@@ -151,66 +151,11 @@ class SessionPerIdentityTest {
         assertEquals("10.7.0.2/24", second.hello(), "alice gets her address back");
     }
 
-    /** A session whose close the engine cannot make the peer notice: it keeps sending. */
-    private static final class Stubborn implements Session {
-        final String identity;
-        final int port;
-        Object attachment;
-
-        Stubborn(String identity, int port) {
-            this.identity = identity;
-            this.port = port;
-        }
-
-        @Override
-        public void send(byte[] buf, int off, int len) {
-        }
-
-        @Override
-        public int maxPacketSize() {
-            return 65535;
-        }
-
-        @Override
-        public String peerIdentity() {
-            return identity;
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return new InetSocketAddress("127.0.0.1", port);
-        }
-
-        @Override
-        public String cipherSuite() {
-            return "";
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void attach(Object a) {
-            attachment = a;
-        }
-
-        @Override
-        public Object attachment() {
-            return attachment;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     @Test
     void packetsOfAReplacedSessionAreDroppedEvenBeforeItsPeerLearnsIt() throws Exception {
         ServerEngine s = server("10.7.0.0/24", Map.of(), false);
-        Stubborn first = new Stubborn("alice", 1);
-        Stubborn second = new Stubborn("alice", 2);
+        StubSession first = new StubSession("alice", 1);
+        StubSession second = new StubSession("alice", 2);
         byte[] hello = Wire.hello();
         s.opened(first);
         s.received(first, hello, 0, hello.length);
