@@ -79,13 +79,19 @@ final class Admission {
     }
 
     /**
-     * Gives {@code p}, which said HELLO, an address unless it has one: its static one, or one from
-     * the pool. A peer that gets none is told why and closed.
+     * Gives {@code p}, which said HELLO, an address unless it has one: its static one; else the
+     * address it asks for ({@code requested4}, the one it held before it reconnected, e.g. to a
+     * server that restarted and forgot) when {@link AddressPool#request} grants it: in the pool,
+     * free, not another identity's static address, not in quarantine after another identity; else
+     * one from the pool as usual. A refused request is no refusal of the peer. A peer that gets no
+     * address at all is told why and closed.
      *
+     * @param requested4 the IPv4 address asked for, or 0 for none
      * @return true when {@code p} holds an address
      */
-    boolean assign(ServerPeer p) {
+    boolean assign(ServerPeer p, int requested4) {
         String refusal;
+        String declined = null;
         synchronized (lock) {
             if (!peers.contains(p)) {
                 return false; // replaced or ended meanwhile
@@ -93,8 +99,23 @@ final class Admission {
             if (p.slot >= 0) {
                 return true;
             }
-            int slot = pool.allocate(p.identity, p);
+            int slot = AddressPool.EXHAUSTED;
+            if (requested4 != 0 && !pool.hasStatic(p.identity)) {
+                slot = pool.request(requested4, p.identity, p);
+                if (slot < 0) {
+                    declined = requestRefusal(slot);
+                }
+            }
+            if (slot < 0) {
+                slot = pool.allocate(p.identity, p);
+            }
             if (slot >= 0) {
+                if (requested4 != 0) {
+                    String asked = AddressPool.toAddress(requested4).getHostAddress();
+                    LOG.log(Level.INFO, "client '" + p.identity + "' asked for its previous address " + asked + ": "
+                            + (declined == null ? (pool.address4(slot) == requested4 ? "granted" : "it has a static one")
+                            : "not granted, " + declined));
+                }
                 bind(p, slot);
                 return true;
             }
@@ -102,6 +123,16 @@ final class Admission {
         }
         refuse(p, refusal);
         return false;
+    }
+
+    /** Why {@link AddressPool#request} did not grant a returning client's address. */
+    private String requestRefusal(int failure) {
+        return switch (failure) {
+            case AddressPool.NOT_IN_POOL -> "it is not a client address of pool " + pool.pool4();
+            case AddressPool.RESERVED -> "it is another identity's static address";
+            case AddressPool.IN_USE -> "another session holds it";
+            default -> "another client left it less than " + settings.addressQuarantine().toSeconds() + " s ago";
+        };
     }
 
     /**

@@ -10,8 +10,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "start serving when the appliance starts, without vpn:serve")
     boolean autostart() default false;
 
-    @AttributeDefinition(description = "local address to listen on")
-    String listen() default "0.0.0.0";
+    /** "::" is one dual-stack socket for IPv4 and IPv6 clients (IPv4 only where the kernel has no IPv6). */
+    @AttributeDefinition(description = "local address to listen on; :: for every IPv4 and IPv6 address, 0.0.0.0"
+            + " for every IPv4 address only")
+    String listen() default "::";
 
     @AttributeDefinition(description = "UDP port")
     int port() default 23232;

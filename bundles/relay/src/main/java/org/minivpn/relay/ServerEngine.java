@@ -186,7 +186,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         switch (type) {
             case Wire.HELLO -> {
                 p.hello = true;
-                hello(p);
+                hello(p, Wire.helloRequest(buf, off, len));
             }
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
@@ -205,8 +205,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    private void hello(ServerPeer p) {
-        if (!admission.assign(p)) {
+    /** @param requested4 the IPv4 address the client held before it reconnected, or 0 */
+    private void hello(ServerPeer p, int requested4) {
+        if (!admission.assign(p, requested4)) {
             return;
         }
         int slot = p.slot;

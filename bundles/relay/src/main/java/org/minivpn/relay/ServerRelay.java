@@ -193,7 +193,13 @@ public final class ServerRelay implements VpnServer {
 
     @Override
     public synchronized String endpoint() {
-        return engine == null ? "" : engine.localAddress().getAddress().getHostAddress() + ":" + engine.localAddress().getPort();
+        if (engine == null) {
+            return "";
+        }
+        java.net.InetAddress a = engine.localAddress().getAddress();
+        String host = a instanceof java.net.Inet6Address ? "[" + (a.isAnyLocalAddress() ? "::" : a.getHostAddress()) + "]"
+                : a.getHostAddress();
+        return host + ":" + engine.localAddress().getPort(); // [::]:23232 is the dual-stack socket: IPv4 and IPv6
     }
 
     @Override

@@ -9,7 +9,7 @@ import org.minivpn.api.IpPrefix;
 /**
  * What a server serves, parsed from its configuration.
  *
- * @param listen the local address to bind (0.0.0.0 for all)
+ * @param listen the local address to bind (:: for all of both families, 0.0.0.0 for all IPv4 ones)
  * @param port the UDP port
  * @param pool4 the IPv4 client pool; its first host is the server's tunnel address
  * @param pool6 the IPv6 client pool, or null
