@@ -212,7 +212,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         if (s != session) {
             return;
         }
-        reconnector.lost(reason);
+        reconnector.lost(s, reason);
     }
 
     // TUN → transport (the relay's own thread)
@@ -306,16 +306,20 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
 
     // reconnects (the reconnect thread)
 
-    /** Lets go of a lost session; the TUN and routes stay. On the reconnect thread. */
+    /** Lets go of a lost session unless another replaced it already; the TUN and routes stay. On the reconnect thread. */
     @Override
-    public void drop(String reason) {
-        lostNanos = System.nanoTime();
+    public boolean drop(Object lost, String reason) {
         Session old = session;
+        if (old != lost) {
+            return false;
+        }
+        lostNanos = System.nanoTime();
         session = null; // before closing: its closed() callback must not count as a new loss
         if (old != null) {
             old.close();
         }
         change(ClientState.RECONNECTING, reason);
+        return true;
     }
 
     /**

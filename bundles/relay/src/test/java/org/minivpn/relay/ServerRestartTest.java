@@ -62,7 +62,6 @@ class ServerRestartTest {
     }
 
     private Client client(String identity, Supplier<Transport> transports) throws IOException {
-        transport.clientIdentity = identity;
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("c-" + identity, 1400);
         ClientSettings s = new ClientSettings(null, List.of(), 1400, false, false, Duration.ofSeconds(2),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), false,
@@ -104,9 +103,9 @@ class ServerRestartTest {
         AtomicInteger aliceHeldBack = new AtomicInteger(1); // 1: alice's reconnects find no transport
         Client alice = client("alice", () -> {
             aliceTries.incrementAndGet();
-            return aliceHeldBack.get() == 1 && aliceTries.get() > 1 ? null : transport;
+            return aliceHeldBack.get() == 1 && aliceTries.get() > 1 ? null : transport.as("alice");
         });
-        Client bob = client("bob", () -> transport);
+        Client bob = client("bob", () -> transport.as("bob"));
         assertEquals(IpPrefix.parse("10.7.0.2/24"), address(alice));
         assertEquals(IpPrefix.parse("10.7.0.3/24"), address(bob));
 
@@ -138,6 +137,10 @@ class ServerRestartTest {
         aliceHeldBack.set(0);
         waitFor(() -> alice.engine.state() == ClientState.CONNECTED, "alice is back");
         assertEquals(IpPrefix.parse("10.7.0.2/24"), address(alice));
+        Thread.sleep(2000); // each back once, for good: neither session replaces or drops the other
+        assertEquals(1, alice.engine.status().reconnects(), reasons.toString());
+        assertEquals(1, bob.engine.status().reconnects(), reasons.toString());
+        assertEquals(ClientState.CONNECTED, bob.engine.state());
         assertTrue(reasons.stream().anyMatch(r -> r.startsWith("bob:CONNECTED:reconnected after") && r.contains("same address")),
                 reasons.toString());
     }
@@ -145,7 +148,7 @@ class ServerRestartTest {
     @Test
     void anIdleClientIsNotDeclaredDeadByProbing() throws Exception {
         server(Map.of());
-        Client c = client("idle", () -> transport);
+        Client c = client("idle", () -> transport.as("idle"));
         transport.partitioned = true;
         Thread.sleep(5000);
         assertEquals(ClientState.CONNECTED, c.engine.state(), "no data sent: only the 60 s timeout applies");
@@ -154,7 +157,7 @@ class ServerRestartTest {
     @Test
     void aLiveServerThatAnswersOnlyTheProbesKeepsTheSession() throws Exception {
         server(Map.of());
-        Client c = client("streamer", () -> transport);
+        Client c = client("streamer", () -> transport.as("streamer"));
         traffic(c, "10.7.0.2"); // the server's TUN answers none of it; only the PONGs come back
         Thread.sleep(6000);
         assertEquals(ClientState.CONNECTED, c.engine.state());
