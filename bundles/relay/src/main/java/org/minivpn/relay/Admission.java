@@ -41,11 +41,14 @@ final class Admission {
     private final AddressPool<ServerPeer> pool;
     private final ServerSettings settings;
     private final Object lock = new Object();
+    private final Runnable assigned;
     private final Set<ServerPeer> peers = ConcurrentHashMap.newKeySet(); // changed under lock, read by anyone
 
-    Admission(AddressPool<ServerPeer> pool, ServerSettings settings) {
+    /** @param assigned told (under the admission lock, so it must not block) each time a peer gets an address */
+    Admission(AddressPool<ServerPeer> pool, ServerSettings settings, Runnable assigned) {
         this.pool = pool;
         this.settings = settings;
+        this.assigned = assigned;
     }
 
     /** The admitted sessions; iterating needs no lock and may miss concurrent changes. */
@@ -211,6 +214,7 @@ final class Admission {
             p.hasAddress6 = true;
         }
         p.slot = slot; // last: the receive thread checks it before it reads the others
+        assigned.run();
         LOG.log(Level.INFO, "client '" + p.identity + "' from " + p.session.remoteAddress() + " is " + pool.prefix4(slot)
                 + (six == null ? "" : " " + six));
     }

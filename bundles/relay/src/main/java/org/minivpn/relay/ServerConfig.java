@@ -52,6 +52,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " traffic still addressed to the departed client reaches nobody else")
     int address_quarantine_seconds() default 60;
 
+    @AttributeDefinition(description = "file that keeps who held which tunnel address across restarts (OpenVPN's"
+            + " ifconfig-pool-persist), relative to the installation folder; empty for none")
+    String leases() default "run/leases";
+
     @AttributeDefinition(description = "interface NATed traffic leaves by; empty for the default route's")
     String egress() default "";
 

@@ -45,6 +45,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private long nextHousekeepingNanos; // TUN loop thread only
     private TransportServer server;
     private volatile AppliedRoutes routes;
+    private volatile Leases leases;
 
     ServerEngine(TunDevice tun, Transport transport, RouteConfigurator routing, ServerSettings settings) {
         this.tun = tun;
@@ -53,7 +54,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         this.settings = settings;
         this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics(), settings.addressQuarantine(),
                 System::nanoTime);
-        this.admission = new Admission(pool, settings);
+        this.admission = new Admission(pool, settings, this::assigned);
         this.keepaliveNanos = settings.keepalive().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
         this.plainTimeoutNanos = settings.plainTimeout().toNanos();
@@ -68,6 +69,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             addresses.add(pool.prefix6(AddressPool.SERVER));
         }
         try {
+            if (settings.leases() != null) {
+                leases = new Leases(settings.leases(), pool);
+            }
             tun.configure(new TunSettings(settings.mtu(), addresses));
             server = transport.listen(new InetSocketAddress(settings.listen(), settings.port()), this);
             if (routing != null) {
@@ -85,6 +89,13 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         tunLoop.start();
         LOG.log(Level.INFO, "serving on " + server.localAddress() + " through " + tun.name() + " " + addresses);
+    }
+
+    private void assigned() {
+        Leases l = leases;
+        if (l != null) {
+            l.changed();
+        }
     }
 
     InetSocketAddress localAddress() {
@@ -384,6 +395,11 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         tunLoop.stop();
         admission.clear();
+        Leases l = leases;
+        leases = null;
+        if (l != null) {
+            l.close();
+        }
         if (routes != null) {
             routes.close();
             routes = null;

@@ -28,10 +28,11 @@ import java.util.Map;
  *
  * The address in a HELLO is optional and appended, so the HELLO stays one that every server reads:
  * servers before it look at the type byte only, and {@code tools/loadgen} sends the 2-byte form. A
- * server that restarted has forgotten who held which address; the request lets a returning client
- * keep its address (and its connections), as OpenVPN's ifconfig-pool-persist does from a file. It
- * travels inside the authenticated session, so only the certificate's holder asks, and the server
- * grants it under {@link AddressPool#request}'s rules only.
+ * server restarted without its lease file ({@link Leases}, OpenVPN's ifconfig-pool-persist) has
+ * forgotten who held which address; the request lets a returning client keep its address (and its
+ * connections). It travels inside the authenticated session, so only the certificate's holder asks,
+ * and the server grants it under {@link AddressPool#request}'s rules only: with the lease file, an
+ * address another identity held before the restart is in quarantine for the asker.
  *
  * All readers here work on {@code byte[]} ranges and allocate nothing, except the CONFIG and GOODBYE
  * codecs, which run once per session.

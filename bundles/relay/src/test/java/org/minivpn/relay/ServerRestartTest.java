@@ -46,12 +46,16 @@ class ServerRestartTest {
 
     /** A server whose own keepalive (10 s) and timeout (60 s) are far too slow to explain a quick recovery. */
     private ServerEngine server(Map<String, String> statics) throws IOException {
+        return server(statics, null);
+    }
+
+    private ServerEngine server(Map<String, String> statics, java.nio.file.Path leases) throws IOException {
         MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tun0", 1400);
         Map<String, java.net.InetAddress> st = new java.util.HashMap<>();
         statics.forEach((k, v) -> st.put(k, IpPrefix.parseAddress(v)));
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 23232, IpPrefix.parse("10.7.0.0/24"),
                 null, 1400, List.of(), false, st, null, Duration.ofSeconds(10), Duration.ofSeconds(60), false,
-                Duration.ofSeconds(60), Duration.ofSeconds(180));
+                Duration.ofSeconds(60), Duration.ofSeconds(180)).withLeases(leases);
         ServerEngine e = new ServerEngine(tun.device(), transport, null, s);
         e.start();
         open.add(e);
@@ -238,6 +242,23 @@ class ServerRestartTest {
         byte[] hello = Wire.hello(requested == null ? 0 : AddressPool.toInt(IpPrefix.parseAddress(requested)));
         s.send(hello, 0, hello.length);
         return answer.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aServerRestartedWithItsLeaseFileGivesNoClientsAddressToAnother(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path leases = dir.resolve("run/leases");
+        ServerEngine first = server(Map.of(), leases);
+        assertEquals("10.7.0.2/24", ask("alice", null));
+        assertEquals("10.7.0.3/24", ask("bob", null));
+        first.close(); // a clean stop writes the file; a crash loses at most the last second
+        open.remove(first);
+        assertTrue(java.nio.file.Files.readString(leases).contains("bob,10.7.0.3"));
+
+        server(Map.of(), leases);
+        assertEquals("10.7.0.4/24", ask("mallory", "10.7.0.3"), "bob's address, asked for before bob is back");
+        assertEquals("10.7.0.3/24", ask("bob", null), "bob gets it back without asking");
+        assertEquals("10.7.0.2/24", ask("alice", "10.7.0.2"));
     }
 
     @Test
