@@ -2,6 +2,8 @@ package org.minivpn.relay;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.minivpn.api.IpPrefix;
+import org.minivpn.api.relay.SessionInfo;
 
 /**
  * Which sessions the server holds and which address each has: a session is admitted when its
@@ -265,5 +268,26 @@ final class Admission {
         lines.add(new SimpleEntry<>("keepalive", Long.toString(settings.keepalive().toMillis())));
         lines.add(new SimpleEntry<>("timeout", Long.toString(settings.timeout().toMillis())));
         return Wire.config(lines);
+    }
+
+    /** What {@code vpn:sessions} shows of each admitted session, by identity. */
+    List<SessionInfo> sessions() {
+        List<SessionInfo> out = new ArrayList<>();
+        for (ServerPeer p : peers) {
+            List<IpPrefix> addresses = new ArrayList<>();
+            int slot = p.slot;
+            if (slot >= 0) {
+                addresses.add(pool.prefix4(slot));
+                if (p.hasAddress6) {
+                    addresses.add(pool.prefix6(slot));
+                }
+            }
+            long rtt = p.rttNanos;
+            long silentNanos = System.nanoTime() - p.lastSeenNanos;
+            out.add(new SessionInfo(p.identity, addresses, p.session.remoteAddress(), p.counters.snapshot(),
+                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt), !p.hello));
+        }
+        out.sort((a, b) -> a.identity().compareTo(b.identity()));
+        return out;
     }
 }

@@ -38,7 +38,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private static final Logger LOG = System.getLogger(ClientEngine.class.getName());
 
     private final TunDevice tun;
-    private final Supplier<Transport> transports;
     private final ClientSettings settings;
     private final InetSocketAddress server;
     private final String serverLabel;
@@ -50,6 +49,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final HelloExchange hello;
+    private final Dialer dialer;
     private final Keepalive keepalive;
     private final TunLoop tunLoop;
     private final Reconnector reconnector;
@@ -61,20 +61,19 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
     private volatile int reconnects;
-    private volatile String transportType = "";
     private volatile Instant connectedAt;
     private volatile long lostNanos; // when the last session was lost
 
     ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
             InetSocketAddress server, String serverLabel, StateListener listener) {
         this.tun = tun;
-        this.transports = transports;
         this.tunnel = new ClientTunnel(tun, routing, settings, server);
         this.settings = settings;
         this.server = server;
         this.serverLabel = serverLabel;
         this.listener = listener;
         this.hello = new HelloExchange(settings);
+        this.dialer = new Dialer(transports, settings, server, hello, this);
         this.keepalive = new Keepalive(settings);
         this.tunLoop = new TunLoop(tun, this);
         this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
@@ -88,7 +87,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     void connect() throws IOException {
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
-            Session s = firstSession();
+            Session s = dialer.dialFirst(() -> running);
+            handshaking = s;
             PushedConfig pushed = hello.configuration(s, sendLock, keepalive, 0);
             applyTun(pushed);
             tunnel.route();
@@ -106,36 +106,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         reconnector.start();
         change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + (keepalive.plain() ? " (plain: IP packets"
                 + " only, no control messages)" : ""));
-    }
-
-    /**
-     * A handshake, tried again while tries time out (a lossy path: a flight lost too often) within
-     * {@code connect.timeout.seconds}; any other failure (a refusal, nothing listening) ends it at once.
-     */
-    private Session firstSession() throws IOException {
-        long giveUp = System.nanoTime() + settings.connectTimeout().toNanos();
-        while (true) {
-            try {
-                return handshake();
-            } catch (java.net.SocketTimeoutException e) {
-                if (System.nanoTime() - giveUp >= 0 || !running) {
-                    throw e;
-                }
-                LOG.log(Level.WARNING, e.getMessage() + "; trying again (connect.timeout.seconds)");
-            }
-        }
-    }
-
-    private Session handshake() throws IOException {
-        Transport t = transports.get();
-        if (t == null) {
-            throw new IOException("no transport is available: install one (e.g. org.minivpn.transport.dtls) in deploy/");
-        }
-        transportType = t.type();
-        hello.begin();
-        Session s = t.connect(server, settings.serverName(), this, settings.handshakeTimeout());
-        handshaking = s;
-        return s;
     }
 
     private void applyTun(PushedConfig pushed) throws IOException {
@@ -329,7 +299,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
      */
     @Override
     public void reestablish() throws IOException {
-        Session s = handshake();
+        Session s = dialer.dial();
+        handshaking = s;
         List<IpPrefix> before = tunnel.addresses();
         applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
         keepalive.heard(System.nanoTime());
@@ -359,7 +330,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         Session s = session;
         PushedConfig c = tunnel.config();
         long rtt = keepalive.rttNanos();
-        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
+        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), dialer.transportType(),
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
                 reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
                 state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.minivpn.api.IpPrefix;
@@ -333,23 +331,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     // state
 
     List<SessionInfo> sessions() {
-        List<SessionInfo> out = new ArrayList<>();
-        for (ServerPeer p : admission.peers()) {
-            List<IpPrefix> addresses = new ArrayList<>();
-            int slot = p.slot;
-            if (slot >= 0) {
-                addresses.add(pool.prefix4(slot));
-                if (p.hasAddress6) {
-                    addresses.add(pool.prefix6(slot));
-                }
-            }
-            long rtt = p.rttNanos;
-            long silentNanos = System.nanoTime() - p.lastSeenNanos;
-            out.add(new SessionInfo(p.identity, addresses, p.session.remoteAddress(), p.counters.snapshot(),
-                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt), !p.hello));
-        }
-        out.sort((a, b) -> a.identity().compareTo(b.identity()));
-        return out;
+        return admission.sessions();
     }
 
     /** Ends the sessions of a client named by identity or tunnel address; returns how many. */
