@@ -179,8 +179,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     }
 
     private void sessionLost(Session s, String reason) {
-        if (s != session) {
-            return;
+        if (s != session || !running) {
+            return; // replaced already, or disconnecting: the server's close after our GOODBYE is no loss
         }
         reconnector.lost(s, reason);
     }

@@ -150,6 +150,17 @@ class ServerRestartTest {
     }
 
     @Test
+    void aDisconnectIsNoLossToReconnectFrom() throws Exception {
+        ServerEngine s = server(Map.of());
+        Client c = client("leaving", () -> transport.as("leaving"));
+        c.engine.close(); // says GOODBYE; the server closes its end at once, which the client hears
+        Thread.sleep(1000);
+        assertEquals(ClientState.DISCONNECTED, c.engine.state());
+        assertTrue(reasons.stream().noneMatch(r -> r.contains("RECONNECTING")), reasons.toString());
+        assertEquals(List.of(), s.sessions(), "no session came back");
+    }
+
+    @Test
     void anIdleClientIsNotDeclaredDeadByProbing() throws Exception {
         server(Map.of());
         Client c = client("idle", () -> transport.as("idle"));
