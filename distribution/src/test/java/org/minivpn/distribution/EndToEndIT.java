@@ -16,7 +16,8 @@ import org.junit.Test;
  * scripts/demo --check is the seed's evaluation; scripts/test-relay is one server with two clients;
  * scripts/load is one server with a real client and the load generator's sessions; scripts/attack
  * attacks a server and its clients; scripts/test-original runs a peer that behaves as the original
- * C MiniVPN against our server and our client.
+ * C MiniVPN against our server and our client; scripts/faults crashes the server, starts appliances
+ * and connects at once, drops datagrams, moves the client's address and soaks.
  */
 public class EndToEndIT {
 
@@ -51,6 +52,16 @@ public class EndToEndIT {
     @Test
     public void everyAttackOfScriptsAttackIsHeldOff() throws Exception {
         runScript("attack", List.of(), "python3", "curl", "jcmd", "jstat");
+    }
+
+    /**
+     * Every row of scripts/faults in its quick form (5 start-then-connect tries, 3 connects at 30 %
+     * loss) with the 2-minute soak: a killed server back within seconds, readiness, heavy loss,
+     * roaming, an IPv6 underlay, flat memory.
+     */
+    @Test
+    public void everyFaultOfScriptsFaultsIsSurvived() throws Exception {
+        runScript("faults", List.of("--quick"), 600, "iperf3", "python3", "jcmd", "jstat");
     }
 
     /** Runs scripts/NAME with ARGS as root; its output goes to target/it/NAME.log. */

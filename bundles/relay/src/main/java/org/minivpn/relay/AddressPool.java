@@ -214,6 +214,36 @@ final class AddressPool<P> {
         return slot;
     }
 
+    /**
+     * Remembers that {@code identity} held the IPv4 {@code address} before a restart ({@link Leases}):
+     * as if it released it just now, so that it gets it back and, for the quarantine, nobody else
+     * does. Ignored for an address outside the pool, held, static, or already restored.
+     *
+     * @return true when restored
+     */
+    synchronized boolean restore(String identity, int address) {
+        int slot = slot4(address);
+        if (identity.isEmpty() || slot <= SERVER || slot >= slots - 1 || taken[slot] || reservedFor[slot] != null
+                || lastHolder[slot] != null) {
+            return false;
+        }
+        lastHolder[slot] = identity;
+        releasedAt[slot] = clock.getAsLong();
+        releaseOrder[slot] = ++releases;
+        return true;
+    }
+
+    /** Who held each dynamic IPv4 address last (holding it now or not), for {@link Leases}. */
+    synchronized java.util.List<Leases.Lease> leases() {
+        java.util.List<Leases.Lease> l = new java.util.ArrayList<>();
+        for (int i = SERVER + 1; i < slots - 1; i++) {
+            if (lastHolder[i] != null && !lastHolder[i].isEmpty() && reservedFor[i] == null) {
+                l.add(new Leases.Lease(lastHolder[i], address4(i)));
+            }
+        }
+        return l;
+    }
+
     /** True when {@code identity} has a static address. */
     boolean hasStatic(String identity) {
         return reserved.containsKey(identity);

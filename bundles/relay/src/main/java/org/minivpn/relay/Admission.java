@@ -2,6 +2,8 @@ package org.minivpn.relay;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.minivpn.api.IpPrefix;
+import org.minivpn.api.relay.SessionInfo;
 
 /**
  * Which sessions the server holds and which address each has: a session is admitted when its
@@ -41,11 +44,14 @@ final class Admission {
     private final AddressPool<ServerPeer> pool;
     private final ServerSettings settings;
     private final Object lock = new Object();
+    private final Runnable assigned;
     private final Set<ServerPeer> peers = ConcurrentHashMap.newKeySet(); // changed under lock, read by anyone
 
-    Admission(AddressPool<ServerPeer> pool, ServerSettings settings) {
+    /** @param assigned told (under the admission lock, so it must not block) each time a peer gets an address */
+    Admission(AddressPool<ServerPeer> pool, ServerSettings settings, Runnable assigned) {
         this.pool = pool;
         this.settings = settings;
+        this.assigned = assigned;
     }
 
     /** The admitted sessions; iterating needs no lock and may miss concurrent changes. */
@@ -79,13 +85,19 @@ final class Admission {
     }
 
     /**
-     * Gives {@code p}, which said HELLO, an address unless it has one: its static one, or one from
-     * the pool. A peer that gets none is told why and closed.
+     * Gives {@code p}, which said HELLO, an address unless it has one: its static one; else the
+     * address it asks for ({@code requested4}, the one it held before it reconnected, e.g. to a
+     * server that restarted and forgot) when {@link AddressPool#request} grants it: in the pool,
+     * free, not another identity's static address, not in quarantine after another identity; else
+     * one from the pool as usual. A refused request is no refusal of the peer. A peer that gets no
+     * address at all is told why and closed.
      *
+     * @param requested4 the IPv4 address asked for, or 0 for none
      * @return true when {@code p} holds an address
      */
-    boolean assign(ServerPeer p) {
+    boolean assign(ServerPeer p, int requested4) {
         String refusal;
+        String declined = null;
         synchronized (lock) {
             if (!peers.contains(p)) {
                 return false; // replaced or ended meanwhile
@@ -93,8 +105,23 @@ final class Admission {
             if (p.slot >= 0) {
                 return true;
             }
-            int slot = pool.allocate(p.identity, p);
+            int slot = AddressPool.EXHAUSTED;
+            if (requested4 != 0 && !pool.hasStatic(p.identity)) {
+                slot = pool.request(requested4, p.identity, p);
+                if (slot < 0) {
+                    declined = requestRefusal(slot);
+                }
+            }
+            if (slot < 0) {
+                slot = pool.allocate(p.identity, p);
+            }
             if (slot >= 0) {
+                if (requested4 != 0) {
+                    String asked = AddressPool.toAddress(requested4).getHostAddress();
+                    LOG.log(Level.INFO, "client '" + p.identity + "' asked for its previous address " + asked + ": "
+                            + (declined == null ? (pool.address4(slot) == requested4 ? "granted" : "it has a static one")
+                            : "not granted, " + declined));
+                }
                 bind(p, slot);
                 return true;
             }
@@ -102,6 +129,16 @@ final class Admission {
         }
         refuse(p, refusal);
         return false;
+    }
+
+    /** Why {@link AddressPool#request} did not grant a returning client's address. */
+    private String requestRefusal(int failure) {
+        return switch (failure) {
+            case AddressPool.NOT_IN_POOL -> "it is not a client address of pool " + pool.pool4();
+            case AddressPool.RESERVED -> "it is another identity's static address";
+            case AddressPool.IN_USE -> "another session holds it";
+            default -> "another client left it less than " + settings.addressQuarantine().toSeconds() + " s ago";
+        };
     }
 
     /**
@@ -180,6 +217,7 @@ final class Admission {
             p.hasAddress6 = true;
         }
         p.slot = slot; // last: the receive thread checks it before it reads the others
+        assigned.run();
         LOG.log(Level.INFO, "client '" + p.identity + "' from " + p.session.remoteAddress() + " is " + pool.prefix4(slot)
                 + (six == null ? "" : " " + six));
     }
@@ -230,5 +268,26 @@ final class Admission {
         lines.add(new SimpleEntry<>("keepalive", Long.toString(settings.keepalive().toMillis())));
         lines.add(new SimpleEntry<>("timeout", Long.toString(settings.timeout().toMillis())));
         return Wire.config(lines);
+    }
+
+    /** What {@code vpn:sessions} shows of each admitted session, by identity. */
+    List<SessionInfo> sessions() {
+        List<SessionInfo> out = new ArrayList<>();
+        for (ServerPeer p : peers) {
+            List<IpPrefix> addresses = new ArrayList<>();
+            int slot = p.slot;
+            if (slot >= 0) {
+                addresses.add(pool.prefix4(slot));
+                if (p.hasAddress6) {
+                    addresses.add(pool.prefix6(slot));
+                }
+            }
+            long rtt = p.rttNanos;
+            long silentNanos = System.nanoTime() - p.lastSeenNanos;
+            out.add(new SessionInfo(p.identity, addresses, p.session.remoteAddress(), p.counters.snapshot(),
+                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt), !p.hello));
+        }
+        out.sort((a, b) -> a.identity().compareTo(b.identity()));
+        return out;
     }
 }

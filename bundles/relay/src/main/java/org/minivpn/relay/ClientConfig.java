@@ -34,6 +34,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "seconds one handshake may take")
     int handshake_timeout_seconds() default 10;
 
+    @AttributeDefinition(description = "seconds vpn:connect keeps trying while handshakes time out (a lossy path);"
+            + " each try takes up to handshake.timeout.seconds")
+    int connect_timeout_seconds() default 30;
+
     @AttributeDefinition(description = "milliseconds to wait for the server's configuration after the handshake")
     int config_wait_millis() default 3000;
 
@@ -43,8 +47,24 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "seconds of silence after which the server is declared dead, when it pushes none")
     int timeout_seconds() default 60;
 
-    @AttributeDefinition(description = "ceiling in seconds of the reconnect backoff")
-    int reconnect_max_seconds() default 30;
+    /** WireGuard retries its handshake every 5 s for as long as it has data to send; a short ceiling brings the tunnel back soon after its server. */
+    @AttributeDefinition(description = "ceiling in seconds of the reconnect backoff (1 s, then doubling, ±20 % jitter)")
+    int reconnect_max_seconds() default 2;
+
+    @AttributeDefinition(description = "milliseconds of data sent with nothing received before the server is probed"
+            + " with pings")
+    int probe_after_millis() default 1000;
+
+    @AttributeDefinition(description = "milliseconds between probes of a server that does not answer")
+    int probe_interval_millis() default 500;
+
+    @AttributeDefinition(description = "milliseconds of unanswered probing after which the server is declared dead and"
+            + " the client reconnects")
+    int probe_dead_millis() default 2500;
+
+    @AttributeDefinition(description = "seconds of data sent to a plain server with nothing received before it is"
+            + " declared dead and the client reconnects; 0 for never")
+    int plain_silence_seconds() default 15;
 
     /** The original C MiniVPN's server writes every record to its TUN and exits on the first that is not an IP packet. */
     @AttributeDefinition(description = "speak plainly, as the original C MiniVPN's client does: IP packets only, no"

@@ -8,17 +8,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
+import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
 import org.minivpn.api.relay.Traffic;
-import org.minivpn.api.route.AppliedRoutes;
-import org.minivpn.api.route.ClientRoutes;
 import org.minivpn.api.route.RouteConfigurator;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.tun.TunDevice;
-import org.minivpn.api.tun.TunSettings;
 
 /**
  * One client tunnel, from connect to disconnect, across any number of reconnects. The TUN settings
@@ -40,8 +38,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private static final Logger LOG = System.getLogger(ClientEngine.class.getName());
 
     private final TunDevice tun;
-    private final Supplier<Transport> transports;
-    private final RouteConfigurator routing;
     private final ClientSettings settings;
     private final InetSocketAddress server;
     private final String serverLabel;
@@ -53,9 +49,11 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final HelloExchange hello;
+    private final Dialer dialer;
     private final Keepalive keepalive;
     private final TunLoop tunLoop;
     private final Reconnector reconnector;
+    private final ClientTunnel tunnel;
 
     private volatile boolean running = true;
     private volatile Session session;
@@ -63,21 +61,19 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
     private volatile int reconnects;
-    private volatile String transportType = "";
-    private volatile PushedConfig config;
-    private volatile AppliedRoutes routes;
     private volatile Instant connectedAt;
+    private volatile long lostNanos; // when the last session was lost
 
     ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
             InetSocketAddress server, String serverLabel, StateListener listener) {
         this.tun = tun;
-        this.transports = transports;
-        this.routing = routing;
+        this.tunnel = new ClientTunnel(tun, routing, settings, server);
         this.settings = settings;
         this.server = server;
         this.serverLabel = serverLabel;
         this.listener = listener;
         this.hello = new HelloExchange(settings);
+        this.dialer = new Dialer(transports, settings, server, hello, this);
         this.keepalive = new Keepalive(settings);
         this.tunLoop = new TunLoop(tun, this);
         this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
@@ -91,50 +87,29 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     void connect() throws IOException {
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
-            Session s = handshake();
-            PushedConfig pushed = hello.configuration(s, sendLock, keepalive);
+            Session s = dialer.dialFirst(() -> running);
+            handshaking = s;
+            PushedConfig pushed = hello.configuration(s, sendLock, keepalive, 0);
             applyTun(pushed);
-            if (routing != null) {
-                routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
-                        !settings.splitTunnel(), pushed.routes(), pushed.hasIpv6(), settings.killSwitch()));
-            }
+            tunnel.route();
             keepalive.heard(System.nanoTime());
             session = s;
         } catch (IOException | RuntimeException e) {
             running = false;
             undo();
-            clearTun();
+            tunnel.clear();
             change(ClientState.DISCONNECTED, e.getMessage());
             throw e;
         }
         connectedAt = Instant.now();
         tunLoop.start();
         reconnector.start();
-        change(ClientState.CONNECTED, "tunnel up: " + config.addresses() + (keepalive.plain() ? " (plain: IP packets"
+        change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + (keepalive.plain() ? " (plain: IP packets"
                 + " only, no control messages)" : ""));
     }
 
-    private Session handshake() throws IOException {
-        Transport t = transports.get();
-        if (t == null) {
-            throw new IOException("no transport is available: install one (e.g. org.minivpn.transport.dtls) in deploy/");
-        }
-        transportType = t.type();
-        hello.begin();
-        Session s = t.connect(server, settings.serverName(), this, settings.handshakeTimeout());
-        handshaking = s;
-        return s;
-    }
-
     private void applyTun(PushedConfig pushed) throws IOException {
-        if (pushed.addresses().isEmpty()) {
-            throw new IOException("no tunnel address: the server pushed none and none is configured");
-        }
-        PushedConfig old = config;
-        if (old == null || !old.addresses().equals(pushed.addresses()) || old.mtu() != pushed.mtu()) {
-            tun.configure(new TunSettings(pushed.mtu(), pushed.addresses()));
-        }
-        config = pushed;
+        tunnel.apply(pushed);
         ipv6Block.activate(!pushed.hasIpv6());
         keepalive.apply(pushed);
     }
@@ -204,10 +179,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     }
 
     private void sessionLost(Session s, String reason) {
-        if (s != session) {
-            return;
+        if (s != session || !running) {
+            return; // replaced already, or disconnecting: the server's close after our GOODBYE is no loss
         }
-        reconnector.lost(reason);
+        reconnector.lost(s, reason);
     }
 
     // TUN → transport (the relay's own thread)
@@ -217,14 +192,17 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         toServer(buf, n);
     }
 
-    /** Pings the server when due (never a plain one) and declares it dead when it was silent past the timeout. */
+    /**
+     * Pings the server when due (never a plain one) and declares it dead when it was silent past the
+     * timeout, or answered none of the data and probes of the last seconds ({@link Keepalive}).
+     */
     @Override
     public void tick(long now) {
         Session s = session;
         if (s == null || state != ClientState.CONNECTED) {
             return;
         }
-        switch (keepalive.due(now)) {
+        switch (keepalive.due(now, counters.packetsOut)) {
             case DEAD -> {
                 String why = keepalive.silence();
                 LOG.log(Level.WARNING, why);
@@ -298,27 +276,41 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
 
     // reconnects (the reconnect thread)
 
-    /** Lets go of a lost session; the TUN and routes stay. On the reconnect thread. */
+    /** Lets go of a lost session unless another replaced it already; the TUN and routes stay. On the reconnect thread. */
     @Override
-    public void drop(String reason) {
+    public boolean drop(Object lost, String reason) {
         Session old = session;
+        if (old != lost) {
+            return false;
+        }
+        lostNanos = System.nanoTime();
         session = null; // before closing: its closed() callback must not count as a new loss
         if (old != null) {
             old.close();
         }
         change(ClientState.RECONNECTING, reason);
+        return true;
     }
 
-    /** Makes a new session and takes the configuration it brings. On the reconnect thread. */
+    /**
+     * Makes a new session and takes the configuration it brings. It asks the server for the IPv4
+     * address it held (a restarted server has forgotten it), so that the tunnel and its connections
+     * keep their address when the server grants it. On the reconnect thread.
+     */
     @Override
     public void reestablish() throws IOException {
-        Session s = handshake();
-        applyTun(hello.configuration(s, sendLock, keepalive));
+        Session s = dialer.dial();
+        handshaking = s;
+        List<IpPrefix> before = tunnel.addresses();
+        applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
         keepalive.heard(System.nanoTime());
         session = s;
         reconnects++;
-        change(ClientState.CONNECTED, "reconnected");
+        List<IpPrefix> now = tunnel.addresses();
+        change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
+                + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")"));
     }
+
 
     /** Drops the current session so that the next one is made with the transport chosen now. */
     void reconnect(String reason) {
@@ -336,12 +328,11 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
 
     ClientStatus status() {
         Session s = session;
-        PushedConfig c = config;
+        PushedConfig c = tunnel.config();
         long rtt = keepalive.rttNanos();
-        AppliedRoutes r = routes;
-        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
+        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), dialer.transportType(),
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
-                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, r == null ? List.of() : r.changes(),
+                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
                 state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
                 tunLoop.failures(), keepalive.plain());
     }
@@ -375,20 +366,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         tunLoop.stop();
         reconnector.stop();
         undo();
-        clearTun();
+        tunnel.clear();
         change(ClientState.DISCONNECTED, "disconnected");
-    }
-
-    /** Takes the tunnel's addresses off the TUN, so that their connected routes go too. */
-    private void clearTun() {
-        PushedConfig c = config;
-        if (c != null) {
-            try {
-                tun.configure(new TunSettings(c.mtu(), List.of()));
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.WARNING, "could not remove the tunnel addresses from " + tun.name() + ": " + e.getMessage());
-            }
-        }
     }
 
     private void undo() {
@@ -401,9 +380,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         if (h != null) {
             h.close();
         }
-        if (routes != null) {
-            routes.close();
-            routes = null;
-        }
+        tunnel.unroute();
     }
 }

@@ -226,7 +226,10 @@ public final class ClientRelay implements VpnClient {
                     Duration.ofSeconds(c.handshake_timeout_seconds()), Duration.ofMillis(c.config_wait_millis()),
                     Duration.ofSeconds(c.keepalive_seconds()), Duration.ofSeconds(c.timeout_seconds()),
                     Duration.ofSeconds(c.reconnect_max_seconds()), speakPlainly,
-                    Duration.ofSeconds(c.plain_timeout_seconds()));
+                    Duration.ofSeconds(c.plain_timeout_seconds()), new DeadPeer(Duration.ofMillis(c.probe_after_millis()),
+                            Duration.ofMillis(c.probe_interval_millis()), Duration.ofMillis(c.probe_dead_millis()),
+                            Duration.ofSeconds(c.plain_silence_seconds())),
+                    Duration.ofSeconds(Math.max(c.connect_timeout_seconds(), c.handshake_timeout_seconds())));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }

@@ -21,12 +21,22 @@ import org.minivpn.api.IpPrefix;
  *     hello, keepalives or goodbye; {@code staticAddresses} is then the tunnel's address
  * @param plainTimeout with a plain server, how long it may send nothing before it is declared dead;
  *     zero for never
+ * @param deadPeer how fast a server that stopped answering the client's data is declared dead
+ * @param connectTimeout how long a first connect keeps trying while handshakes time out
  */
 record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
         Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
-        boolean plain, Duration plainTimeout) {
+        boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout) {
 
     ClientSettings {
         staticAddresses = List.copyOf(staticAddresses);
+    }
+
+    /** Settings with the default dead-peer detection. */
+    ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
+            Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
+            boolean plain, Duration plainTimeout) {
+        this(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait, keepalive, timeout,
+                reconnectMax, plain, plainTimeout, DeadPeer.DEFAULT, handshakeTimeout);
     }
 }

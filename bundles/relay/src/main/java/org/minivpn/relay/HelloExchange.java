@@ -20,6 +20,8 @@ import org.minivpn.api.transport.Session;
 final class HelloExchange {
 
     private static final Logger LOG = System.getLogger(HelloExchange.class.getName());
+    /** How often the HELLO is sent again while no CONFIG came. */
+    static final long HELLO_RESEND_MILLIS = 500;
 
     private final ClientSettings settings;
     private volatile CompletableFuture<PushedConfig> pending = new CompletableFuture<>();
@@ -74,11 +76,11 @@ final class HelloExchange {
      *
      * @param sendLock held while sending, as for every send on the session
      */
-    PushedConfig configuration(Session s, Object sendLock, Keepalive keepalive) throws IOException {
+    PushedConfig configuration(Session s, Object sendLock, Keepalive keepalive, int previous4) throws IOException {
         if (keepalive.plain()) {
             return PushedConfig.local(settings);
         }
-        PushedConfig pushed = await(s, sendLock);
+        PushedConfig pushed = await(s, sendLock, previous4);
         if (plainServer) {
             keepalive.speakPlainly();
             LOG.log(Level.WARNING, "the server answered the hello with no configuration and no control message within "
@@ -93,16 +95,32 @@ final class HelloExchange {
     /**
      * Sends a hello on {@code s} and waits for the server's configuration.
      *
+     * <p>The HELLO is sent again every {@value #HELLO_RESEND_MILLIS} ms until the CONFIG comes: on a
+     * lossy path one lost datagram must not cost the session (the server answers each HELLO with the
+     * same CONFIG; tools/loadgen does the same).
+     *
      * @param sendLock held while sending, as for every send on the session
+     * @param previous4 the IPv4 tunnel address held before this session, to ask for again (see
+     *     {@link Wire}), or 0
      * @throws IOException with what to do when none came and none is configured, or the server refused
      */
-    PushedConfig await(Session s, Object sendLock) throws IOException {
-        byte[] hello = Wire.hello();
-        synchronized (sendLock) {
-            s.send(hello, 0, hello.length);
-        }
+    PushedConfig await(Session s, Object sendLock, int previous4) throws IOException {
+        byte[] hello = Wire.hello(previous4);
+        long deadline = System.nanoTime() + settings.configWait().toNanos();
         try {
-            return pending.get(settings.configWait().toMillis(), TimeUnit.MILLISECONDS);
+            while (true) {
+                synchronized (sendLock) {
+                    s.send(hello, 0, hello.length);
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                try {
+                    return pending.get(Math.max(1, Math.min(HELLO_RESEND_MILLIS, left)), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    if (left <= HELLO_RESEND_MILLIS || !s.isOpen()) {
+                        throw e;
+                    }
+                }
+            }
         } catch (TimeoutException e) {
             if (!s.isOpen()) {
                 String g = goodbye;

@@ -16,8 +16,13 @@ final class Reconnector {
     /** What the thread reconnects; called on the thread. */
     interface Target {
 
-        /** The session was lost: let go of it (the TUN and routes stay), and say so. */
-        void drop(String reason);
+        /**
+         * The session {@code lost} was lost: let go of it (the TUN and routes stay), and say so.
+         *
+         * @return false when {@code lost} is no longer the session in use (a loss told late, after a
+         *     reconnect already replaced it): nothing is dropped and no reconnect follows
+         */
+        boolean drop(Object lost, String reason);
 
         /** Makes a new session and starts using it, or throws with the reason it could not. */
         void reestablish() throws IOException;
@@ -31,7 +36,7 @@ final class Reconnector {
     private final Object signal = new Object();
     private final Thread thread;
     private volatile boolean running = true;
-    private boolean lost; // guarded by signal
+    private Object lost; // guarded by signal: the session told lost and not yet taken, or null
     private String lostReason; // guarded by signal
 
     /**
@@ -51,11 +56,15 @@ final class Reconnector {
         thread.start();
     }
 
-    /** The session was lost. Losses told before the thread takes the first are the same loss. */
-    void lost(String reason) {
+    /**
+     * The session {@code session} was lost. Losses told before the thread takes the first are the
+     * same loss; one told after the thread took it is checked against the session then in use
+     * ({@link Target#drop}), so that a late report cannot end the session that replaced it.
+     */
+    void lost(Object session, String reason) {
         synchronized (signal) {
-            if (!lost) {
-                lost = true;
+            if (lost == null) {
+                lost = session;
                 lostReason = reason;
             }
             signal.notifyAll();
@@ -81,8 +90,9 @@ final class Reconnector {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), max);
         while (running) {
             String reason;
+            Object session;
             synchronized (signal) {
-                while (running && !lost) {
+                while (running && lost == null) {
                     try {
                         signal.wait(1000);
                     } catch (InterruptedException e) {
@@ -90,12 +100,15 @@ final class Reconnector {
                     }
                 }
                 reason = lostReason;
-                lost = false;
+                session = lost;
+                lost = null;
             }
             if (!running) {
                 return;
             }
-            target.drop(reason);
+            if (!target.drop(session, reason)) {
+                continue;
+            }
             backoff.reset();
             while (running) {
                 try {

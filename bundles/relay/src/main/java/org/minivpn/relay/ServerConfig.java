@@ -10,8 +10,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "start serving when the appliance starts, without vpn:serve")
     boolean autostart() default false;
 
-    @AttributeDefinition(description = "local address to listen on")
-    String listen() default "0.0.0.0";
+    /** "::" is one dual-stack socket for IPv4 and IPv6 clients (IPv4 only where the kernel has no IPv6). */
+    @AttributeDefinition(description = "local address to listen on; :: for every IPv4 and IPv6 address, 0.0.0.0"
+            + " for every IPv4 address only")
+    String listen() default "::";
 
     @AttributeDefinition(description = "UDP port")
     int port() default 23232;
@@ -49,6 +51,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "seconds an address freed by one client is kept from other clients, so that"
             + " traffic still addressed to the departed client reaches nobody else")
     int address_quarantine_seconds() default 60;
+
+    @AttributeDefinition(description = "file that keeps who held which tunnel address across restarts (OpenVPN's"
+            + " ifconfig-pool-persist), relative to the installation folder; empty for none")
+    String leases() default "run/leases";
 
     @AttributeDefinition(description = "interface NATed traffic leaves by; empty for the default route's")
     String egress() default "";

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.minivpn.api.IpPrefix;
@@ -45,6 +43,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private long nextHousekeepingNanos; // TUN loop thread only
     private TransportServer server;
     private volatile AppliedRoutes routes;
+    private volatile Leases leases;
 
     ServerEngine(TunDevice tun, Transport transport, RouteConfigurator routing, ServerSettings settings) {
         this.tun = tun;
@@ -53,7 +52,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         this.settings = settings;
         this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics(), settings.addressQuarantine(),
                 System::nanoTime);
-        this.admission = new Admission(pool, settings);
+        this.admission = new Admission(pool, settings, this::assigned);
         this.keepaliveNanos = settings.keepalive().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
         this.plainTimeoutNanos = settings.plainTimeout().toNanos();
@@ -68,6 +67,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             addresses.add(pool.prefix6(AddressPool.SERVER));
         }
         try {
+            if (settings.leases() != null) {
+                leases = new Leases(settings.leases(), pool);
+            }
             tun.configure(new TunSettings(settings.mtu(), addresses));
             server = transport.listen(new InetSocketAddress(settings.listen(), settings.port()), this);
             if (routing != null) {
@@ -85,6 +87,13 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         tunLoop.start();
         LOG.log(Level.INFO, "serving on " + server.localAddress() + " through " + tun.name() + " " + addresses);
+    }
+
+    private void assigned() {
+        Leases l = leases;
+        if (l != null) {
+            l.changed();
+        }
     }
 
     InetSocketAddress localAddress() {
@@ -186,7 +195,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         switch (type) {
             case Wire.HELLO -> {
                 p.hello = true;
-                hello(p);
+                hello(p, Wire.helloRequest(buf, off, len));
             }
             case Wire.PING -> {
                 if (len == Wire.PING_LENGTH) {
@@ -205,8 +214,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    private void hello(ServerPeer p) {
-        if (!admission.assign(p)) {
+    /** @param requested4 the IPv4 address the client held before it reconnected, or 0 */
+    private void hello(ServerPeer p, int requested4) {
+        if (!admission.assign(p, requested4)) {
             return;
         }
         int slot = p.slot;
@@ -321,23 +331,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     // state
 
     List<SessionInfo> sessions() {
-        List<SessionInfo> out = new ArrayList<>();
-        for (ServerPeer p : admission.peers()) {
-            List<IpPrefix> addresses = new ArrayList<>();
-            int slot = p.slot;
-            if (slot >= 0) {
-                addresses.add(pool.prefix4(slot));
-                if (p.hasAddress6) {
-                    addresses.add(pool.prefix6(slot));
-                }
-            }
-            long rtt = p.rttNanos;
-            long silentNanos = System.nanoTime() - p.lastSeenNanos;
-            out.add(new SessionInfo(p.identity, addresses, p.session.remoteAddress(), p.counters.snapshot(),
-                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt), !p.hello));
-        }
-        out.sort((a, b) -> a.identity().compareTo(b.identity()));
-        return out;
+        return admission.sessions();
     }
 
     /** Ends the sessions of a client named by identity or tunnel address; returns how many. */
@@ -383,6 +377,11 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         tunLoop.stop();
         admission.clear();
+        Leases l = leases;
+        leases = null;
+        if (l != null) {
+            l.close();
+        }
         if (routes != null) {
             routes.close();
             routes = null;

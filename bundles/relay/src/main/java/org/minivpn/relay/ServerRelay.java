@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.minivpn.api.relay.VpnServer;
 import org.minivpn.api.route.RouteConfigurator;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.tun.TunDevice;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -46,12 +48,17 @@ public final class ServerRelay implements VpnServer {
     private volatile RouteConfigurator routing;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configAdmin;
+    /** Framework property: the installation folder, whose run/ holds the lease file. */
+    static final String HOME_PROPERTY = "minivpn.home";
+
+    private final String home; // the installation folder, or null for the working folder
     private ServerEngine engine; // guarded by this
     private TunDevice engineTun; // guarded by this
 
     @Activate
-    public ServerRelay(ServerConfig config) {
+    public ServerRelay(BundleContext context, ServerConfig config) {
         this.config = config;
+        this.home = context.getProperty(HOME_PROPERTY);
         autostart();
     }
 
@@ -137,6 +144,9 @@ public final class ServerRelay implements VpnServer {
                 CONFIG_FILE);
         RouteConfigurator r = Requirements.routing(routing, c.routing_target(), CONFIG_FILE);
         ServerSettings settings = settings(c, port);
+        if (!c.leases().isBlank()) {
+            settings = settings.withLeases(leasesPath(c.leases().strip(), home));
+        }
         ServerEngine e = new ServerEngine(t, transport, r, settings);
         e.start();
         engine = e;
@@ -162,6 +172,12 @@ public final class ServerRelay implements VpnServer {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code configured}, relative to the installation folder {@code home} (the working folder when null) unless absolute. */
+    static Path leasesPath(String configured, String home) {
+        Path p = Path.of(configured);
+        return p.isAbsolute() ? p : Path.of(home == null || home.isBlank() ? "." : home).resolve(p);
     }
 
     private static Duration plainTimeout(int seconds) {
@@ -193,7 +209,13 @@ public final class ServerRelay implements VpnServer {
 
     @Override
     public synchronized String endpoint() {
-        return engine == null ? "" : engine.localAddress().getAddress().getHostAddress() + ":" + engine.localAddress().getPort();
+        if (engine == null) {
+            return "";
+        }
+        java.net.InetAddress a = engine.localAddress().getAddress();
+        String host = a instanceof java.net.Inet6Address ? "[" + (a.isAnyLocalAddress() ? "::" : a.getHostAddress()) + "]"
+                : a.getHostAddress();
+        return host + ":" + engine.localAddress().getPort(); // [::]:23232 is the dual-stack socket: IPv4 and IPv6
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.minivpn.relay;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +10,7 @@ import org.minivpn.api.IpPrefix;
 /**
  * What a server serves, parsed from its configuration.
  *
- * @param listen the local address to bind (0.0.0.0 for all)
+ * @param listen the local address to bind (:: for all of both families, 0.0.0.0 for all IPv4 ones)
  * @param port the UDP port
  * @param pool4 the IPv4 client pool; its first host is the server's tunnel address
  * @param pool6 the IPv6 client pool, or null
@@ -25,13 +26,29 @@ import org.minivpn.api.IpPrefix;
  * @param addressQuarantine how long an address freed by one identity is kept from the others
  * @param plainTimeout how long a plain peer (one that never said HELLO) may send nothing before it
  *     is dropped; zero for never
+ * @param leases the file that keeps who held which address across restarts ({@link Leases}), or null
+ *     for none
  */
 record ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
         boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
-        boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout) {
+        boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout, Path leases) {
 
     ServerSettings {
         routes = List.copyOf(routes);
         statics = Map.copyOf(statics);
+    }
+
+    /** Settings that keep no lease file. */
+    ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
+            boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
+            boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout) {
+        this(listen, port, pool4, pool6, mtu, routes, clientToClient, statics, egress, keepalive, timeout, duplicateIdentity,
+                addressQuarantine, plainTimeout, null);
+    }
+
+    /** The same settings with the lease file {@code file}. */
+    ServerSettings withLeases(Path file) {
+        return new ServerSettings(listen, port, pool4, pool6, mtu, routes, clientToClient, statics, egress, keepalive,
+                timeout, duplicateIdentity, addressQuarantine, plainTimeout, file);
     }
 }

@@ -18,12 +18,21 @@ import java.util.Map;
  * HELLO that met no control message ({@link HelloExchange}).
  *
  * <pre>
- * HELLO      0x01 version                           client → server, asks for a configuration
+ * HELLO      0x01 version [IPv4 address]            client → server, asks for a configuration; after a
+ *                                                   reconnect it carries the address the client held
  * CONFIG     0x02 version UTF-8 "key=value\n"...    server → client: address, gateway, mtu, routes, keepalive
  * PING       0x03 8-byte sender timestamp (ns)      either way
  * PONG       0x04 the 8 bytes of the PING           reply; the sender takes the round-trip time from it
  * GOODBYE    0x05 UTF-8 reason                      either way, before closing
  * </pre>
+ *
+ * The address in a HELLO is optional and appended, so the HELLO stays one that every server reads:
+ * servers before it look at the type byte only, and {@code tools/loadgen} sends the 2-byte form. A
+ * server restarted without its lease file ({@link Leases}, OpenVPN's ifconfig-pool-persist) has
+ * forgotten who held which address; the request lets a returning client keep its address (and its
+ * connections). It travels inside the authenticated session, so only the certificate's holder asks,
+ * and the server grants it under {@link AddressPool#request}'s rules only: with the lease file, an
+ * address another identity held before the restart is in quarantine for the asker.
  *
  * All readers here work on {@code byte[]} ranges and allocate nothing, except the CONFIG and GOODBYE
  * codecs, which run once per session.
@@ -37,6 +46,9 @@ final class Wire {
     static final byte GOODBYE = 0x05;
 
     static final byte VERSION = 1;
+
+    /** Length of a HELLO that asks for an IPv4 address. */
+    static final int HELLO_REQUEST_LENGTH = 6;
 
     /** Length of a PING or PONG record. */
     static final int PING_LENGTH = 9;
@@ -116,6 +128,23 @@ final class Wire {
 
     static byte[] hello() {
         return new byte[] {HELLO, VERSION};
+    }
+
+    /** A HELLO that asks for the IPv4 address {@code address4} (as an int); 0 asks for none. */
+    static byte[] hello(int address4) {
+        if (address4 == 0) {
+            return hello();
+        }
+        byte[] b = new byte[HELLO_REQUEST_LENGTH];
+        b[0] = HELLO;
+        b[1] = VERSION;
+        INT.set(b, 2, address4);
+        return b;
+    }
+
+    /** The IPv4 address (as an int) a HELLO asks for, or 0 when it asks for none. */
+    static int helloRequest(byte[] b, int off, int len) {
+        return len >= HELLO_REQUEST_LENGTH ? (int) INT.get(b, off + 2) : 0;
     }
 
     static byte[] goodbye(String reason) {

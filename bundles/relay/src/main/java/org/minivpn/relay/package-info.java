@@ -18,7 +18,9 @@
  *                                                                    │ no allocation, no lock
  *
  *  [relay-tun0-reconnect]: waits for a lost session, then re-handshakes with exponential backoff
- *  and jitter while the TUN and routes stay (packets meanwhile are dropped, never sent elsewhere).
+ *  (1 s, 2 s, 2 s, ... ±20 %) while the TUN and routes stay (packets meanwhile are dropped, never
+ *  sent elsewhere), asking the server for the address it held. The tx thread finds the session lost
+ *  when data went out and neither it nor 5 probes were answered within 3.5 s (Keepalive).
  *  A client whose tunnel has no IPv6 address drops IPv6 read from the TUN and answers it with an
  *  ICMPv6 error written back to the TUN ({@link org.minivpn.relay.Ipv6Block}).
  * </pre>

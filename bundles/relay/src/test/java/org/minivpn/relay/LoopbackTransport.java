@@ -46,13 +46,42 @@ final class LoopbackTransport implements Transport {
     @Override
     public Session connect(InetSocketAddress server, String serverName, SessionHandler handler, Duration timeout)
             throws IOException {
+        return connect(server, handler, clientIdentity);
+    }
+
+    /**
+     * This transport as a client holding {@code identity}'s certificate: every session it makes,
+     * reconnects too, is authenticated as {@code identity}, whatever {@link #clientIdentity} says.
+     */
+    Transport as(String identity) {
+        LoopbackTransport shared = this;
+        return new Transport() {
+            @Override
+            public String type() {
+                return type;
+            }
+
+            @Override
+            public Session connect(InetSocketAddress server, String serverName, SessionHandler handler, Duration timeout)
+                    throws IOException {
+                return shared.connect(server, handler, identity);
+            }
+
+            @Override
+            public TransportServer listen(InetSocketAddress bind, SessionHandler handler) throws IOException {
+                return shared.listen(bind, handler);
+            }
+        };
+    }
+
+    private Session connect(InetSocketAddress server, SessionHandler handler, String identity) throws IOException {
         Listener l = listeners.get(server);
         if (l == null || partitioned) {
             throw new ConnectException("nothing answers at " + server);
         }
         InetSocketAddress local = new InetSocketAddress("127.0.0.1", ports.incrementAndGet());
         LoopSession c = new LoopSession(handler, "server", server);
-        LoopSession s = new LoopSession(l.handler, clientIdentity, local);
+        LoopSession s = new LoopSession(l.handler, identity, local);
         c.peer = s;
         s.peer = c;
         synchronized (opened) {

@@ -20,6 +20,9 @@ import org.bouncycastle.tls.TlsUtils;
  */
 final class ClientPeer extends AbstractTlsClient {
 
+    /** See {@link #getHandshakeResendTimeMillis()}. */
+    static final int INITIAL_RESEND_MILLIS = 1000;
+
     private final CryptoState crypto;
     private final Credentials credentials;
     private final String serverName;
@@ -60,6 +63,18 @@ final class ClientPeer extends AbstractTlsClient {
     @Override
     protected Vector<SignatureAndHashAlgorithm> getSupportedSignatureAlgorithms() {
         return crypto.signatureSchemes();
+    }
+
+    /**
+     * The first retransmission timeout of each flight: 1 s, as RFC 6347 4.2.4.1 says; Bouncy Castle
+     * doubles it after each try, and {@link ClientHandshakeChannel} sends the flight again whenever
+     * the wait passes {@link ClientHandshakeChannel#RESEND_CAP_MILLIS} (the same 1 s: a late flight
+     * never waits a doubled timer). Measured through 30 % loss each way, 500 ms made no handshake
+     * faster, so the RFC's value stays.
+     */
+    @Override
+    public int getHandshakeResendTimeMillis() {
+        return INITIAL_RESEND_MILLIS;
     }
 
     @Override

@@ -37,6 +37,7 @@ final class ServerHandshake implements DatagramTransport, Runnable {
     private final DTLSRequest request;
     private final long created = System.nanoTime();
     private final ArrayBlockingQueue<byte[]> inbox = new ArrayBlockingQueue<>(INBOX);
+    private final Flight flight; // handshake thread only
     private volatile long deadline;
     private volatile boolean abandoned;
     private volatile String abandonReason = "the server is closing";
@@ -52,6 +53,7 @@ final class ServerHandshake implements DatagramTransport, Runnable {
         this.request = request;
         this.crypto = crypto;
         this.deadline = created + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        this.flight = new Flight(ClientHandshakeChannel.HANDSHAKE_MTU, d -> server.sendRaw(d, 0, d.length, peer));
     }
 
     /** Receive thread: queues a copy of a datagram for the handshake; false when its queue is full. */
@@ -106,6 +108,7 @@ final class ServerHandshake implements DatagramTransport, Runnable {
                 throw new TlsTimeoutException("it waited for a free handshake thread past its timeout");
             }
             new DTLSServerProtocol().accept(tls, this, request);
+            flight.flush(); // the last flight: nothing is received after it
             SessionKeys keys = tls.keys();
             server.post(() -> server.established(this, keys));
             return;
@@ -127,6 +130,11 @@ final class ServerHandshake implements DatagramTransport, Runnable {
         }
         if (!abandoned) {
             DtlsTransport.LOG.log(timedOut ? Level.INFO : Level.WARNING, failure, unexpected);
+            try {
+                flight.flush(); // the alert Bouncy Castle wrote before it gave up
+            } catch (IOException e) {
+                // the client learns it from its own timeout
+            }
         }
         boolean timeout = timedOut;
         server.post(() -> server.failed(this, timeout));
@@ -148,18 +156,24 @@ final class ServerHandshake implements DatagramTransport, Runnable {
     }
 
     /**
-     * Waits up to {@code waitMillis} (Bouncy Castle's retransmission timer) for the peer's next
-     * datagram; -1 when none came, so that Bouncy Castle resends its flight. Past our deadline it
-     * throws {@link TlsTimeoutException} instead, as Bouncy Castle's own timer would: our deadline
-     * may be shorter than the one Bouncy Castle keeps.
+     * Sends the flight written since the last call ({@link Flight}: packed) and waits up to
+     * {@code waitMillis} (Bouncy Castle's retransmission timer) for the peer's next datagram; -1 when
+     * none came, so that Bouncy Castle resends its flight. While it waits longer than
+     * {@link ClientHandshakeChannel#RESEND_CAP_MILLIS} it sends the flight again itself, as the
+     * client does, so that a lossy path is not left waiting for Bouncy Castle's doubled timer; only
+     * a source that answered a cookie (RFC 6347 4.2.1) has a handshake, so this amplifies nothing
+     * for a spoofer. Past our deadline it throws {@link TlsTimeoutException} instead, as Bouncy
+     * Castle's own timer would: our deadline may be shorter than the one Bouncy Castle keeps.
      */
     @Override
     public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
+        flight.flush();
         long start = System.nanoTime();
         if (!waiting) {
             waitingSince = start;
             waiting = true;
         }
+        long cap = TimeUnit.MILLISECONDS.toNanos(ClientHandshakeChannel.RESEND_CAP_MILLIS);
         long waitEnd = start + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         for (;;) {
             if (abandoned) {
@@ -171,13 +185,17 @@ final class ServerHandshake implements DatagramTransport, Runnable {
                 throw new TlsTimeoutException("no answer from the client within "
                         + TimeUnit.NANOSECONDS.toMillis(deadline - created) + " ms");
             }
-            long wait = waitMillis == 0 ? left : Math.min(waitEnd - now, left);
-            if (wait <= 0) {
+            long end = waitMillis == 0 ? deadline : (waitEnd - deadline < 0 ? waitEnd : deadline);
+            if (end - now <= 0) {
                 return -1;
+            }
+            if (flight.due(now, cap)) {
+                flight.resend();
+                continue;
             }
             byte[] datagram;
             try {
-                datagram = inbox.poll(wait, TimeUnit.NANOSECONDS);
+                datagram = inbox.poll(flight.nextWake(end, cap) - now, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("the server is closing");
@@ -191,13 +209,14 @@ final class ServerHandshake implements DatagramTransport, Runnable {
         }
     }
 
+    /** Takes one record; it leaves with the rest of its flight when Bouncy Castle waits for the answer. */
     @Override
     public void send(byte[] buf, int off, int len) throws IOException {
         if (abandoned) {
             throw new InterruptedIOException(abandonReason);
         }
         sent.sent(buf, off, len);
-        server.sendRaw(buf, off, len, peer);
+        flight.add(buf, off, len);
     }
 
     @Override

@@ -88,12 +88,35 @@ final class UdpChannel implements Closeable {
         return gso != null;
     }
 
-    /** A server socket bound to {@code local}. */
+    /**
+     * A server socket bound to {@code local}. The IPv6 wildcard {@code ::} gives a dual-stack socket
+     * (IPV6_V6ONLY off, which the JDK sets on every IPv6 socket), so one socket serves clients of
+     * both families, IPv4 ones as IPv4-mapped addresses, which the JDK hands over as plain IPv4
+     * addresses, as wireguard-go and OpenVPN's {@code proto udp6} with {@code bind ipv6only} off do.
+     * Where the kernel or the JVM has no IPv6, {@code ::} falls back to {@code 0.0.0.0}. An explicit
+     * address, {@code 0.0.0.0} included, binds that address only.
+     */
     static UdpChannel bind(InetSocketAddress local) throws IOException {
-        DatagramChannel channel = DatagramChannel.open(family(local));
+        if (local.getAddress() instanceof java.net.Inet6Address v6 && v6.isAnyLocalAddress()) {
+            try {
+                return bind(local, StandardProtocolFamily.INET6);
+            } catch (java.net.BindException e) {
+                throw e; // the port is taken: IPv4 would say the same
+            } catch (UnsupportedOperationException | java.net.SocketException e) {
+                InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", local.getPort());
+                DtlsTransport.LOG.log(System.Logger.Level.WARNING, "no IPv6 here (" + e.getMessage() + "): listening on "
+                        + v4 + " for IPv4 clients only");
+                return bind(v4, StandardProtocolFamily.INET);
+            }
+        }
+        return bind(local, family(local));
+    }
+
+    private static UdpChannel bind(InetSocketAddress local, StandardProtocolFamily family) throws IOException {
+        DatagramChannel channel = DatagramChannel.open(family);
         try {
             channel.bind(local);
-            return new UdpChannel(channel, family(local) == StandardProtocolFamily.INET6, null);
+            return new UdpChannel(channel, family == StandardProtocolFamily.INET6, null);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
