@@ -95,8 +95,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             PushedConfig pushed = hello.configuration(s, sendLock, keepalive);
             applyTun(pushed);
             if (routing != null) {
+                PushedDns dns = pushed.dns().forClient(settings.dns());
                 routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
-                        !settings.splitTunnel(), pushed.routes(), pushed.hasIpv6(), settings.killSwitch()));
+                        !settings.splitTunnel(), pushed.routes(), pushed.hasIpv6(), settings.killSwitch(), dns.servers(),
+                        dns.search()));
             }
             keepalive.heard(System.nanoTime());
             session = s;

@@ -226,10 +226,19 @@ public final class ClientRelay implements VpnClient {
                     Duration.ofSeconds(c.handshake_timeout_seconds()), Duration.ofMillis(c.config_wait_millis()),
                     Duration.ofSeconds(c.keepalive_seconds()), Duration.ofSeconds(c.timeout_seconds()),
                     Duration.ofSeconds(c.reconnect_max_seconds()), speakPlainly,
-                    Duration.ofSeconds(c.plain_timeout_seconds()));
+                    Duration.ofSeconds(c.plain_timeout_seconds()), onOff("dns", c.dns()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }
+    }
+
+    /** on/true or off/false, as a person writes it in a .cfg file. */
+    static boolean onOff(String key, String value) {
+        return switch (value == null ? "" : value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new IllegalArgumentException(key + " = " + value + " is neither on nor off");
+        };
     }
 
     private void notifyListeners(ClientState from, ClientState to, String reason) {

@@ -21,12 +21,22 @@ import org.minivpn.api.IpPrefix;
  *     hello, keepalives or goodbye; {@code staticAddresses} is then the tunnel's address
  * @param plainTimeout with a plain server, how long it may send nothing before it is declared dead;
  *     zero for never
+ * @param dns true to use the resolvers the server pushes while connected; false ({@code dns = off})
+ *     to leave name resolution alone
  */
 record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
         Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
-        boolean plain, Duration plainTimeout) {
+        boolean plain, Duration plainTimeout, boolean dns) {
 
     ClientSettings {
         staticAddresses = List.copyOf(staticAddresses);
+    }
+
+    /** Settings that use the resolvers a server pushes. */
+    ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
+            Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
+            boolean plain, Duration plainTimeout) {
+        this(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait, keepalive, timeout,
+                reconnectMax, plain, plainTimeout, true);
     }
 }

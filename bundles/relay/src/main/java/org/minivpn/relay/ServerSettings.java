@@ -25,13 +25,23 @@ import org.minivpn.api.IpPrefix;
  * @param addressQuarantine how long an address freed by one identity is kept from the others
  * @param plainTimeout how long a plain peer (one that never said HELLO) may send nothing before it
  *     is dropped; zero for never
+ * @param dns the resolvers and search domains pushed to clients, or {@link PushedDns#NONE}
  */
 record ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
         boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
-        boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout) {
+        boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout, PushedDns dns) {
 
     ServerSettings {
         routes = List.copyOf(routes);
         statics = Map.copyOf(statics);
+        dns = dns == null ? PushedDns.NONE : dns;
+    }
+
+    /** Settings that push no resolvers. */
+    ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
+            boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
+            boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout) {
+        this(listen, port, pool4, pool6, mtu, routes, clientToClient, statics, egress, keepalive, timeout,
+                duplicateIdentity, addressQuarantine, plainTimeout, PushedDns.NONE);
     }
 }
