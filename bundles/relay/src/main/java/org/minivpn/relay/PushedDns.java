@@ -39,6 +39,8 @@ record PushedDns(List<InetAddress> servers, List<String> search) {
     static final int MAX_SERVERS = 8;
     /** glibc's old limit of search domains, which resolv.conf readers still assume. */
     static final int MAX_SEARCH = 6;
+    /** The share of the CONFIG record, which travels in one datagram with the rest of the configuration. */
+    static final int MAX_BYTES = 900;
 
     private static final Logger LOG = System.getLogger(PushedDns.class.getName());
     private static final Pattern DOMAIN = Pattern.compile(
@@ -84,7 +86,15 @@ record PushedDns(List<InetAddress> servers, List<String> search) {
         if (addresses.isEmpty() && !domains.isEmpty()) {
             throw new IllegalArgumentException("dns.search needs resolvers: set dns too, e.g. dns = 10.7.0.1");
         }
-        return new PushedDns(addresses, domains);
+        PushedDns dns = new PushedDns(addresses, domains);
+        List<Map.Entry<String, String>> lines = new ArrayList<>();
+        dns.addTo(lines);
+        int bytes = lines.stream().mapToInt(e -> e.getKey().length() + e.getValue().length() + 2).sum();
+        if (bytes > MAX_BYTES) {
+            throw new IllegalArgumentException("dns and dns.search take " + bytes + " bytes of the configuration sent"
+                    + " to each client, more than " + MAX_BYTES + " (it must fit one datagram): push fewer or shorter");
+        }
+        return dns;
     }
 
     /** Adds the CONFIG lines that push these resolvers and domains (none when empty). */

@@ -149,6 +149,10 @@ class DnsPushTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> PushedDns.configured(new String[0], new String[] {"corp.example.com"}));
         assertTrue(e.getMessage().contains("dns.search needs resolvers"), e.getMessage());
+        String longDomain = "a".repeat(60) + "." + "b".repeat(60) + "." + "c".repeat(60) + ".example";
+        e = assertThrows(IllegalArgumentException.class, () -> PushedDns.configured(new String[] {"10.7.0.1"},
+                new String[] {String.join(",", java.util.Collections.nCopies(6, longDomain))}));
+        assertTrue(e.getMessage().contains("it must fit one datagram"), e.getMessage());
         assertEquals(PushedDns.NONE, ServerRelay.settings(ServerDefaultsTest.defaults(), 0).dns(), "none by default");
     }
 
