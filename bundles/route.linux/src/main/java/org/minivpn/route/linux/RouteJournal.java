@@ -225,6 +225,9 @@ final class RouteJournal {
         if (a.size() > 4 && a.get(0).equals("ip") && a.get(1).equals("netns") && a.get(2).equals("exec")) {
             a = a.subList(4, a.size());
         }
+        if (!a.isEmpty() && a.get(0).equals("resolvectl")) {
+            return a.size() == 3 && a.get(1).equals("revert"); // the only undo of DnsPlan's resolvectl steps
+        }
         return !a.isEmpty() && Commands.PROGRAMS.contains(a.get(0));
     }
 

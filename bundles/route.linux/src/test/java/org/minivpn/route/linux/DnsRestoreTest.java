@@ -182,6 +182,7 @@ class DnsRestoreTest {
         assertTrue(RouteJournal.allowed(List.of("@restore", "/x/run/routes.journal.resolv.conf", "/etc/resolv.conf")));
         assertTrue(RouteJournal.allowed(List.of("@delete", "/x/run/routes.journal.resolv.conf")));
         assertTrue(RouteJournal.allowed(List.of("resolvectl", "revert", "tun0")));
+        assertFalse(RouteJournal.allowed(List.of("resolvectl", "dns", "eth0", "192.0.2.66")));
         assertFalse(RouteJournal.allowed(List.of("@restore", "/tmp/evil", "/etc/passwd")));
         assertFalse(RouteJournal.allowed(List.of("@restore", "/x/y.resolv.conf", "/etc/shadow")));
         assertFalse(RouteJournal.allowed(List.of("@delete", "/etc/passwd")));
