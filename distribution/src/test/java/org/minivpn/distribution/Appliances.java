@@ -58,9 +58,19 @@ final class Appliances {
         final Path log;
 
         Running(Path home, String... args) throws IOException {
+            this(List.of(), home, args);
+        }
+
+        /** Started inside the network namespace {@code netns} (ip netns exec), which must exist. */
+        static Running inNamespace(String netns, Path home, String... args) throws IOException {
+            return new Running(List.of("ip", "netns", "exec", netns), home, args);
+        }
+
+        private Running(List<String> prefix, Path home, String... args) throws IOException {
             this.home = home;
             this.log = home.resolve("run.log");
-            List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/minivpn").toString(), "--headless"));
+            List<String> cmd = new ArrayList<>(prefix);
+            cmd.addAll(List.of(home.resolve("bin/minivpn").toString(), "--headless"));
             cmd.addAll(List.of(args));
             this.process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

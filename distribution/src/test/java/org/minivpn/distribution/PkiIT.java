@@ -78,6 +78,68 @@ public class PkiIT {
         }
     }
 
+    @Test
+    public void aProfileFromTheServerIsPutInPlaceByBinMinivpnImportAndVpnImport() throws Exception {
+        Path server = Appliances.copy("profile-server");
+        Path client = Appliances.copy("profile-client");
+        try (Running app = new Running(server).awaitReady()) {
+            ok(app.ctl("vpn:pki", "init"));
+            ok(app.ctl("vpn:pki", "client", "alice"));
+            ok(app.ctl("vpn:pki", "client", "bob"));
+            Result export = ok(app.ctl("vpn:pki", "export", "alice", "--profile", "alice.minivpn", "--server",
+                    "vpn.example.com:23232"));
+            assertTrue(export.out(), export.out().contains("bin/minivpn --import alice.minivpn"));
+            ok(app.ctl("vpn:pki", "export", "bob", "--profile", "bob.minivpn", "--server", "other.example.com"));
+        }
+        Path alice = server.resolve("alice.minivpn");
+        assertEquals("rw-------", mode(alice));
+
+        Result imported = Appliances.exec(client, "bin/minivpn", "--import", alice.toString());
+        assertEquals(imported.err() + imported.out(), 0, imported.status());
+        assertTrue(imported.out(), imported.out().startsWith("imported the profile of 'alice'"));
+        for (String f : List.of("ca.crt", "alice.crt", "alice.key", "crl.pem")) {
+            assertEquals(f, Files.readString(server.resolve("pki").resolve(f)), Files.readString(client.resolve("pki").resolve(f)));
+        }
+        assertEquals("rw-------", mode(client.resolve("pki/alice.key")));
+        assertTrue(Files.readString(client.resolve("configs/org.minivpn.relay.client.cfg"))
+                .contains("\nserver = vpn.example.com:23232\n"));
+        try (var s = Files.list(client.resolve("run"))) {
+            assertTrue("an import leaves no class data archive", s.noneMatch(p -> p.toString().endsWith(".jsa")));
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no run/ at all: nothing there either
+        }
+
+        Path bob = server.resolve("bob.minivpn");
+        Result refused = Appliances.exec(client, "bin/minivpn", "--import", bob.toString());
+        assertEquals(refused.out(), 1, refused.status());
+        assertTrue(refused.err(), refused.err().contains("sets server = vpn.example.com:23232"));
+        assertTrue(refused.err(), refused.err().contains("Give --force"));
+        Files.writeString(client.resolve("damaged.minivpn"), Files.readString(bob).replace("</key>", ""));
+
+        try (Running app = new Running(client).awaitReady()) {
+            awaitLog(app, "DTLS credentials: certificate 'alice'");
+            Result damaged = app.ctl("vpn:import", "--force", "damaged.minivpn");
+            assertEquals(damaged.out(), 1, damaged.status());
+            assertTrue(damaged.err(), damaged.err().contains("has no </key> before <crl>"));
+            Result again = app.ctl("vpn:import", bob.toString());
+            assertEquals(again.out(), 1, again.status());
+            assertTrue(again.err(), again.err().contains("uses cert = pki/alice.crt"));
+            ok(app.ctl("vpn:import", "--force", bob.toString()));
+            awaitLog(app, "DTLS credentials re-read: certificate 'bob'");
+        }
+    }
+
+    /** Waits up to 20 s for the appliance's log to show {@code text}. */
+    private static void awaitLog(Running app, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!app.output().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the log never said '" + text + "':\n" + app.output());
+            }
+            Thread.sleep(100);
+        }
+    }
+
     private static Result ok(Result r) {
         assertEquals(r.err() + r.out(), 0, r.status());
         return r;

@@ -304,6 +304,19 @@ public final class CertificateAuthority {
         return new Export(this).write(name, target, server, force);
     }
 
+    /**
+     * Writes the client profile of {@code name} to {@code file} (mode 0600): {@code server} and
+     * {@code transport} as the client relay's configuration uses them, and the CA certificate,
+     * the certificate, its key and the CRL inline (see {@link ClientProfile}). An existing file is
+     * replaced only with {@code force}.
+     *
+     * @return the file written
+     */
+    public synchronized Path exportProfile(String name, Path file, String server, String transport, boolean force)
+            throws PkiException {
+        return new Export(this).writeProfile(name, file, server, transport, force);
+    }
+
     Pem pem() {
         return pem;
     }

@@ -3,6 +3,7 @@ package org.minivpn.pki;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -11,23 +12,20 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.minivpn.pki.IssuedCertificate.Kind;
 import org.minivpn.pki.IssuedCertificate.Status;
 
 /**
  * Writes what another machine needs to use one certificate, laid out as a MiniVPN installation:
  * {@code pki/} with the CA certificate, the CRL, the certificate and its key, and {@code configs/}
- * with the DTLS transport's configuration and, for a client given a server, the client relay's.
- * The CA key is never among them.
+ * with the DTLS transport's configuration and, for a client given a server, the client relay's;
+ * or, for a client, all of it in one profile file ({@link ClientProfile}). The CA key is never
+ * among them.
  */
 final class Export {
 
     static final String TRANSPORT_PID = "org.minivpn.transport.dtls";
     static final String CLIENT_PID = "org.minivpn.relay.client";
-
-    /** A host name, an address, or either with a port: what the client relay can dial. */
-    private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9._:\\[\\]-]{1,261}");
 
     private final CertificateAuthority ca;
 
@@ -35,13 +33,13 @@ final class Export {
         this.ca = ca;
     }
 
-    ExportedFiles write(String name, Path target, String server, boolean force) throws PkiException {
+    /** What is exported of one certificate, read and checked: the PEM files as they are on disk. */
+    private record Material(String name, IssuedCertificate entry, X509Certificate caCert, byte[] caPem, byte[] certPem,
+            byte[] keyPem, byte[] crlPem) {
+    }
+
+    private Material material(String name) throws PkiException {
         Names.checkName(name);
-        String host = server == null ? "" : server.strip();
-        if (!host.isEmpty() && !SERVER.matcher(host).matches()) {
-            throw new PkiException("'" + host + "' is not a server host: give a host name or an address, optionally"
-                    + " with :port, e.g. --server vpn.example.com");
-        }
         X509Certificate caCert = ca.caCertificate(true);
         IssuedCertificate entry = current(name);
         byte[] caPem = read(ca.caCertificateFile());
@@ -49,6 +47,28 @@ final class Export {
         byte[] keyPem = read(ca.keyFile(name));
         byte[] crlPem = read(ca.crlFile());
         checkKey(name);
+        return new Material(name, entry, caCert, caPem, certPem, keyPem, crlPem);
+    }
+
+    private static String server(String server) throws PkiException {
+        String host = server == null ? "" : server.strip();
+        String why = host.isEmpty() ? null : ClientProfile.serverProblem(host);
+        if (why != null) {
+            throw new PkiException("'" + host + "' is not a server host (" + why + "): give a host name or an address,"
+                    + " optionally with :port, e.g. --server vpn.example.com or --server [2001:db8::7]:23232");
+        }
+        return host;
+    }
+
+    ExportedFiles write(String name, Path target, String server, boolean force) throws PkiException {
+        String host = server(server);
+        Material m = material(name);
+        IssuedCertificate entry = m.entry();
+        X509Certificate caCert = m.caCert();
+        byte[] caPem = m.caPem();
+        byte[] certPem = m.certPem();
+        byte[] keyPem = m.keyPem();
+        byte[] crlPem = m.crlPem();
 
         Path out = target.toAbsolutePath().normalize();
         Path pki = out.resolve("pki");
@@ -92,6 +112,49 @@ final class Export {
                     + " whole and can be replaced with --force)", e);
         }
         return files;
+    }
+
+    /**
+     * Writes the client profile of {@code name} to {@code file}, mode 0600: the client relay's
+     * settings and the CA certificate, certificate, key and CRL inline (see {@link ClientProfile}).
+     */
+    Path writeProfile(String name, Path file, String server, String transport, boolean force) throws PkiException {
+        String host = server(server);
+        if (host.isEmpty()) {
+            throw new PkiException("a profile needs the server its client connects to: add --server HOST, e.g."
+                    + " vpn:pki export " + name + " --profile " + name + ClientProfile.SUFFIX + " --server vpn.example.com");
+        }
+        Material m = material(name);
+        if (m.entry().kind() != Kind.CLIENT) {
+            throw new PkiException("'" + name + "' has a server certificate: a profile is for a client (vpn:pki client"
+                    + " NAME); export a server's files to a folder instead (vpn:pki export " + name + " FOLDER)");
+        }
+        Path out = file.toAbsolutePath().normalize();
+        ClientProfile profile = new ClientProfile(host, "", transport == null ? "" : transport.strip(), ascii(m.caPem()),
+                ascii(m.certPem()), ascii(m.keyPem()), ascii(m.crlPem()));
+        byte[] text = profile.format(List.of(
+                "MiniVPN client profile of '" + name + "', exported by vpn:pki on " + ca.now() + ".",
+                "Certificate serial " + m.entry().serialHex() + ", valid until " + m.entry().notAfter() + ", issued by '"
+                        + m.caCert().getSubjectX500Principal().getName() + "'.",
+                "It holds " + name + "'s private key: keep it secret, and delete it once imported.",
+                "On " + name + "'s machine: bin/minivpn --import " + out.getFileName() + " (or vpn:import "
+                        + out.getFileName() + " in a running appliance), then vpn:connect."))
+                .getBytes(StandardCharsets.US_ASCII);
+        ClientProfile.parse(text, out.toString()); // the values (transport) are what an import accepts
+        try {
+            Files.createDirectories(out.getParent());
+            SafeFiles.write(out, text, true, force ? SafeFiles.Mode.REPLACE : SafeFiles.Mode.CREATE);
+        } catch (FileAlreadyExistsException e) {
+            throw new PkiException(out + " already exists: give --force to replace it, or choose another file name", e);
+        } catch (IOException e) {
+            throw new PkiException("cannot write the profile " + out + ": " + e.getMessage()
+                    + " (check that the folder is writable and the disk not full)", e);
+        }
+        return out;
+    }
+
+    private static String ascii(byte[] pem) {
+        return new String(pem, StandardCharsets.US_ASCII);
     }
 
     /** The certificate in NAME.crt, which must be a valid one the index knows of. */

@@ -11,30 +11,18 @@ import org.bouncycastle.util.IPAddress;
 
 /**
  * What a certificate's name and its subject alternative names may be. A name is also a file name
- * in the PKI folder, so it is kept to letters, digits, dots, dashes and underscores.
+ * in the PKI folder ({@link FileNames}).
  */
 final class Names {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?");
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
-    private static final Set<String> RESERVED = Set.of("ca", "crl", "index", "revoked");
 
     private Names() {
     }
 
     /** Checks a server's or client's name, which becomes its CN and its file names. */
     static String checkName(String name) throws PkiException {
-        if (name == null || name.isBlank()) {
-            throw new PkiException("a name is missing: give the server's or client's name, e.g. vpn:pki client alice");
-        }
-        if (!NAME.matcher(name).matches()) {
-            throw new PkiException("'" + name + "' is not a usable name: use up to 64 letters, digits, dots, dashes"
-                    + " and underscores, starting and ending with a letter or digit (e.g. alice, vpn.example.com)");
-        }
-        if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
-            throw new PkiException("'" + name + "' is reserved for the CA's own files: choose another name");
-        }
-        return name;
+        return FileNames.checkName(name);
     }
 
     /**

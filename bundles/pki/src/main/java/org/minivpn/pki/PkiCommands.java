@@ -45,14 +45,21 @@ public final class PkiCommands {
             + "  vpn:pki revoke NAME\n"
             + "  vpn:pki list\n"
             + "  vpn:pki export NAME FOLDER [--server HOST] [--force]\n"
+            + "  vpn:pki export NAME --profile FILE --server HOST [--transport TYPE] [--force]\n"
             + "  vpn:pki crl\n"
             + "(help vpn:pki says more)";
 
     /** What a configuration makes of the installation folder: where the CA is and its defaults. */
     record Settings(Path home, Path dir, int caDays, int days, int crlDays) {
         static Settings of(String home, PkiConfig config) {
-            Path h = Path.of(home == null || home.isBlank() ? System.getProperty("user.dir") : home).toAbsolutePath();
+            Path h = home(home);
             return new Settings(h, h.resolve(config.dir()).normalize(), config.ca_days(), config.days(), config.crl_days());
+        }
+
+        /** The installation folder from the framework property; the working folder when it is unset. */
+        static Path home(String property) {
+            return Path.of(property == null || property.isBlank() ? System.getProperty("user.dir") : property)
+                    .toAbsolutePath().normalize();
         }
     }
 
@@ -88,6 +95,8 @@ public final class PkiCommands {
             + " at its next handshake and drop its live session\n"
             + "  list                    serial, name, kind, expiry and status of everything issued\n"
             + "  export NAME FOLDER      write ca.crt, NAME.crt, NAME.key and the client's configs/ files into FOLDER\n"
+            + "  export NAME --profile FILE --server HOST\n"
+            + "                          all of it in one file (mode 0600) for vpn:import on the client\n"
             + "  crl                     sign the CRL again with a fresh next-update date\n"
             + "Files live in the PKI folder (pki/ of the installation; configuration PID org.minivpn.pki, attribute"
             + " dir). Nothing is overwritten without --force")
@@ -100,12 +109,22 @@ public final class PkiCommands {
             @Descriptor("server only: more subject alternative names, comma separated host names and IP addresses,"
                     + " e.g. vpn.example.com,203.0.113.7")
             @Parameter(names = "--san", absentValue = "") String san,
-            @Descriptor("export only: the server host the client connects to (written to org.minivpn.relay.client.cfg)")
+            @Descriptor("export only: the server host the client connects to, host or host:port (written to"
+                    + " org.minivpn.relay.client.cfg)")
             @Parameter(names = "--server", absentValue = "") String server,
+            @Descriptor("export only: write one client profile FILE (e.g. alice.minivpn, mode 0600) instead of a folder:"
+                    + " the client's settings and its CA, certificate, key and CRL inline, for vpn:import")
+            @Parameter(names = "--profile", absentValue = "") String profile,
+            @Descriptor("export --profile only: the transport type the client uses (default: the highest-ranked"
+                    + " secure one)")
+            @Parameter(names = "--transport", absentValue = "") String transport,
             @Descriptor("init, server, client, revoke, list, export or crl") String subcommand,
             @Descriptor("the subcommand's arguments: CA NAME for init, NAME for server, client and revoke, NAME FOLDER"
-                    + " for export") String... args) throws PkiException {
+                    + " for export (NAME with --profile)") String... args) throws PkiException {
         State s = state;
+        if (!transport.isEmpty() && profile.isEmpty()) {
+            throw new IllegalArgumentException("--transport goes with export --profile FILE");
+        }
         if (days < 0) {
             throw new IllegalArgumentException("--days must be a positive number of days, not " + days);
         }
@@ -115,7 +134,8 @@ public final class PkiCommands {
             case "client" -> client(s, one(subcommand, args), days, force);
             case "revoke" -> revoke(s, one(subcommand, args));
             case "list" -> list(noArguments(s, subcommand, args).ca());
-            case "export" -> export(s, args, server, force);
+            case "export" -> profile.isEmpty() ? export(s, args, server, force)
+                    : exportProfile(s, args, profile, server, transport, force);
             case "crl" -> crl(noArguments(s, subcommand, args));
             default -> throw new IllegalArgumentException("vpn:pki has no subcommand '" + subcommand + "': " + USAGE);
         };
@@ -211,6 +231,22 @@ public final class PkiCommands {
                 .append("then connect with: bin/minivpn-ctl vpn:connect")
                 .append(f.clientConfig() != null ? "" : " <server host>");
         return out.toString();
+    }
+
+    private static String exportProfile(State s, String[] args, String profile, String server, String transport,
+            boolean force) throws PkiException {
+        if (args.length != 1) {
+            throw new IllegalArgumentException("vpn:pki export --profile takes one name, e.g. vpn:pki export alice"
+                    + " --profile alice" + ClientProfile.SUFFIX + " --server vpn.example.com");
+        }
+        String name = args[0];
+        Path file = s.ca().exportProfile(name, s.settings().home().resolve(profile), server, transport, force);
+        return "exported the profile of '" + name + "' to " + file + " (mode 0600): server = " + server.strip()
+                + (transport.isBlank() ? "" : ", transport = " + transport.strip()) + ", and the CA certificate, "
+                + name + "'s certificate and private key, and the CRL inline; the CA key is not in it.\n"
+                + "Copy it to " + name + "'s machine over a channel you trust (it holds the private key), then there:\n"
+                + "  bin/minivpn --import " + file.getFileName() + "    (or vpn:import FILE in a running appliance)\n"
+                + "  bin/minivpn-ctl vpn:connect";
     }
 
     private static String crl(State s) throws PkiException {

@@ -37,6 +37,7 @@ class PkiCommandsTest {
         processor = new CommandProcessorImpl(threadIO);
         PkiCommands commands = new PkiCommands(new PkiCommands.Settings(home, home.resolve("pki"), 3650, 825, 180));
         processor.addCommand("vpn", commands, "pki");
+        processor.addCommand("vpn", new ImportCommand(home.resolve("client")), "import");
     }
 
     @AfterEach
@@ -84,6 +85,29 @@ class PkiCommandsTest {
         Openssl.Result r = Openssl.run(home.resolve("pki"), "verify", "-CAfile", "ca.crt", "-purpose", "sslserver",
                 "-verify_hostname", "vpn.example.com", "vpn.example.com.crt");
         assertTrue(r.ok(), r.output());
+    }
+
+    @Test
+    void aProfileIsExportedAndImportedAsAUserTypesIt() throws Exception {
+        run("vpn:pki init");
+        run("vpn:pki client alice");
+        String export = run("vpn:pki export alice --profile alice.minivpn --server vpn.example.com --transport dtls");
+        assertTrue(export.startsWith("exported the profile of 'alice' to " + home.resolve("alice.minivpn")), export);
+        assertTrue(export.contains("bin/minivpn --import alice.minivpn"), export);
+        assertTrue(Files.readString(home.resolve("alice.minivpn")).contains("transport = dtls\n"));
+        assertTrue(failure("vpn:pki export alice --profile alice.minivpn --server vpn.example.com")
+                .contains("already exists: give --force"));
+        assertTrue(failure("vpn:pki export alice --profile x.minivpn").contains("add --server HOST"));
+        assertTrue(failure("vpn:pki export alice x --transport dtls").contains("--transport goes with export --profile"));
+
+        String imported = run("vpn:import ../alice.minivpn");
+        assertTrue(imported.startsWith("imported the profile of 'alice'"), imported);
+        assertTrue(Files.exists(home.resolve("client/pki/alice.key")), "relative to the installation folder");
+        assertTrue(Files.readString(home.resolve("client/configs/org.minivpn.relay.client.cfg"))
+                .contains("server = vpn.example.com\n"));
+        run("vpn:pki export --force alice --profile alice.minivpn --server other.example.com");
+        assertTrue(failure("vpn:import ../alice.minivpn").contains("sets server = vpn.example.com"));
+        assertTrue(run("vpn:import --force ../alice.minivpn").contains("server = other.example.com"));
     }
 
     @Test

@@ -267,6 +267,7 @@ final class Admission {
         }
         lines.add(new SimpleEntry<>("keepalive", Long.toString(settings.keepalive().toMillis())));
         lines.add(new SimpleEntry<>("timeout", Long.toString(settings.timeout().toMillis())));
+        settings.dns().addTo(lines);
         return Wire.config(lines);
     }
 

@@ -28,8 +28,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "route only the server's pushed routes through the tunnel")
     boolean split_tunnel() default false;
 
-    @AttributeDefinition(description = "drop all traffic outside the tunnel until vpn:disconnect")
+    @AttributeDefinition(description = "drop all traffic outside the tunnel until vpn:disconnect; with pushed"
+            + " resolvers also DNS to any other resolver")
     boolean kill_switch() default false;
+
+    /** A string, not a boolean: ConfigAdmin would read "on" as false. */
+    @AttributeDefinition(description = "on: use the resolvers the server pushes while connected (resolvectl, or"
+            + " /etc/resolv.conf rewritten and restored); off: leave name resolution alone")
+    String dns() default "on";
 
     @AttributeDefinition(description = "seconds one handshake may take")
     int handshake_timeout_seconds() default 10;

@@ -229,10 +229,20 @@ public final class ClientRelay implements VpnClient {
                     Duration.ofSeconds(c.plain_timeout_seconds()), new DeadPeer(Duration.ofMillis(c.probe_after_millis()),
                             Duration.ofMillis(c.probe_interval_millis()), Duration.ofMillis(c.probe_dead_millis()),
                             Duration.ofSeconds(c.plain_silence_seconds())),
-                    Duration.ofSeconds(Math.max(c.connect_timeout_seconds(), c.handshake_timeout_seconds())));
+                    Duration.ofSeconds(Math.max(c.connect_timeout_seconds(), c.handshake_timeout_seconds())),
+                    onOff("dns", c.dns()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }
+    }
+
+    /** on/true or off/false, as a person writes it in a .cfg file. */
+    static boolean onOff(String key, String value) {
+        return switch (value == null ? "" : value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new IllegalArgumentException(key + " = " + value + " is neither on nor off");
+        };
     }
 
     private void notifyListeners(ClientState from, ClientState to, String reason) {

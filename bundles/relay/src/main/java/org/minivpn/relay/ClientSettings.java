@@ -23,20 +23,38 @@ import org.minivpn.api.IpPrefix;
  *     zero for never
  * @param deadPeer how fast a server that stopped answering the client's data is declared dead
  * @param connectTimeout how long a first connect keeps trying while handshakes time out
+ * @param dns true to use the resolvers the server pushes while connected; false ({@code dns = off})
+ *     to leave name resolution alone
  */
 record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
         Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
-        boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout) {
+        boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout, boolean dns) {
 
     ClientSettings {
         staticAddresses = List.copyOf(staticAddresses);
     }
 
-    /** Settings with the default dead-peer detection. */
+    /** Settings with the default dead-peer detection that use the resolvers a server pushes. */
     ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
             Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
             boolean plain, Duration plainTimeout) {
         this(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait, keepalive, timeout,
-                reconnectMax, plain, plainTimeout, DeadPeer.DEFAULT, handshakeTimeout);
+                reconnectMax, plain, plainTimeout, true);
+    }
+
+    /** Settings with the default dead-peer detection. */
+    ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
+            Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
+            boolean plain, Duration plainTimeout, boolean dns) {
+        this(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait, keepalive, timeout,
+                reconnectMax, plain, plainTimeout, DeadPeer.DEFAULT, handshakeTimeout, dns);
+    }
+
+    /** Settings that use the resolvers a server pushes. */
+    ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
+            Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
+            boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout) {
+        this(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait, keepalive, timeout,
+                reconnectMax, plain, plainTimeout, deadPeer, connectTimeout, true);
     }
 }

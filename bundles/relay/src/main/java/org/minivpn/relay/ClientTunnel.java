@@ -73,8 +73,9 @@ final class ClientTunnel {
     void route() throws IOException {
         PushedConfig c = config;
         if (routing != null && c != null) {
+            PushedDns dns = c.dns().forClient(settings.dns());
             routes = routing.routeClient(new ClientRoutes(tun.name(), server.getAddress(), server.getPort(),
-                    !settings.splitTunnel(), c.routes(), c.hasIpv6(), settings.killSwitch()));
+                    !settings.splitTunnel(), c.routes(), c.hasIpv6(), settings.killSwitch(), dns.servers(), dns.search()));
         }
     }
 

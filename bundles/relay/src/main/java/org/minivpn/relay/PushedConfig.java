@@ -6,8 +6,12 @@ import java.util.List;
 import java.util.Map;
 import org.minivpn.api.IpPrefix;
 
-/** What a server pushes to a client after its hello, or what the client uses when none comes. */
-record PushedConfig(List<IpPrefix> addresses, int mtu, List<IpPrefix> routes, Duration keepalive, Duration timeout) {
+/**
+ * What a server pushes to a client after its hello, or what the client uses when none comes.
+ * Keys it does not know are ignored, so that a newer server may push more to an older client.
+ */
+record PushedConfig(List<IpPrefix> addresses, int mtu, List<IpPrefix> routes, Duration keepalive, Duration timeout,
+        PushedDns dns) {
 
     PushedConfig {
         addresses = List.copyOf(addresses);
@@ -40,12 +44,12 @@ record PushedConfig(List<IpPrefix> addresses, int mtu, List<IpPrefix> routes, Du
         int mtu = Integer.parseInt(first(lines, "mtu", Integer.toString(fallback.mtu())));
         Duration keepalive = Duration.ofMillis(Long.parseLong(first(lines, "keepalive", Long.toString(fallback.keepalive().toMillis()))));
         Duration timeout = Duration.ofMillis(Long.parseLong(first(lines, "timeout", Long.toString(fallback.timeout().toMillis()))));
-        return new PushedConfig(addresses, mtu, routes, keepalive, timeout);
+        return new PushedConfig(addresses, mtu, routes, keepalive, timeout, PushedDns.parse(lines));
     }
 
     /** The client's own configuration, for a server that pushes nothing. */
     static PushedConfig local(ClientSettings s) {
-        return new PushedConfig(s.staticAddresses(), s.mtu(), List.of(), s.keepalive(), s.timeout());
+        return new PushedConfig(s.staticAddresses(), s.mtu(), List.of(), s.keepalive(), s.timeout(), PushedDns.NONE);
     }
 
     private static String first(Map<String, List<String>> lines, String key, String fallback) {

@@ -33,6 +33,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "routes pushed to clients (CIDR), used by split-tunnel clients")
     String[] routes() default {};
 
+    /** As OpenVPN's push "dhcp-option DNS": the clients use them while connected (PushedDns). */
+    @AttributeDefinition(description = "resolvers pushed to clients, comma separated, e.g. 10.7.0.1 (one the clients"
+            + " reach through the tunnel); empty pushes none and clients keep their own")
+    String[] dns() default {};
+
+    @AttributeDefinition(description = "search domains pushed with dns, comma separated, e.g. corp.example.com")
+    String[] dns_search() default {};
+
     /** Off by default, as OpenVPN's client-to-client: a client reaches the server and what lies beyond it only. */
     @AttributeDefinition(description = "let clients reach each other through the server")
     boolean client_to_client() default false;

@@ -168,7 +168,8 @@ public final class ServerRelay implements VpnServer {
                     c.pool6().isBlank() ? null : IpPrefix.parse(c.pool6()), c.mtu(), routes, c.client_to_client(), statics,
                     c.egress().isBlank() ? null : c.egress().strip(), Duration.ofSeconds(c.keepalive_seconds()),
                     Duration.ofSeconds(c.timeout_seconds()), c.duplicate_identity(),
-                    Duration.ofSeconds(c.address_quarantine_seconds()), plainTimeout(c.plain_timeout_seconds()));
+                    Duration.ofSeconds(c.address_quarantine_seconds()), plainTimeout(c.plain_timeout_seconds()),
+                    PushedDns.configured(c.dns(), c.dns_search()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }

@@ -26,29 +26,39 @@ import org.minivpn.api.IpPrefix;
  * @param addressQuarantine how long an address freed by one identity is kept from the others
  * @param plainTimeout how long a plain peer (one that never said HELLO) may send nothing before it
  *     is dropped; zero for never
+ * @param dns the resolvers and search domains pushed to clients, or {@link PushedDns#NONE}
  * @param leases the file that keeps who held which address across restarts ({@link Leases}), or null
  *     for none
  */
 record ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
         boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
-        boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout, Path leases) {
+        boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout, PushedDns dns, Path leases) {
 
     ServerSettings {
         routes = List.copyOf(routes);
         statics = Map.copyOf(statics);
+        dns = dns == null ? PushedDns.NONE : dns;
+    }
+
+    /** Settings that push no resolvers and keep no lease file. */
+    ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
+            boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
+            boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout) {
+        this(listen, port, pool4, pool6, mtu, routes, clientToClient, statics, egress, keepalive, timeout,
+                duplicateIdentity, addressQuarantine, plainTimeout, PushedDns.NONE);
     }
 
     /** Settings that keep no lease file. */
     ServerSettings(InetAddress listen, int port, IpPrefix pool4, IpPrefix pool6, int mtu, List<IpPrefix> routes,
             boolean clientToClient, Map<String, InetAddress> statics, String egress, Duration keepalive, Duration timeout,
-            boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout) {
+            boolean duplicateIdentity, Duration addressQuarantine, Duration plainTimeout, PushedDns dns) {
         this(listen, port, pool4, pool6, mtu, routes, clientToClient, statics, egress, keepalive, timeout, duplicateIdentity,
-                addressQuarantine, plainTimeout, null);
+                addressQuarantine, plainTimeout, dns, null);
     }
 
     /** The same settings with the lease file {@code file}. */
     ServerSettings withLeases(Path file) {
         return new ServerSettings(listen, port, pool4, pool6, mtu, routes, clientToClient, statics, egress, keepalive,
-                timeout, duplicateIdentity, addressQuarantine, plainTimeout, file);
+                timeout, duplicateIdentity, addressQuarantine, plainTimeout, dns, file);
     }
 }

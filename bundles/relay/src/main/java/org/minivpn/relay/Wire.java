@@ -20,7 +20,8 @@ import java.util.Map;
  * <pre>
  * HELLO      0x01 version [IPv4 address]            client → server, asks for a configuration; after a
  *                                                   reconnect it carries the address the client held
- * CONFIG     0x02 version UTF-8 "key=value\n"...    server → client: address, gateway, mtu, routes, keepalive
+ * CONFIG     0x02 version UTF-8 "key=value\n"...    server → client: address, gateway, mtu, routes, keepalive,
+ *                                                   dns, dns.search ({@link PushedDns}); unknown keys are ignored
  * PING       0x03 8-byte sender timestamp (ns)      either way
  * PONG       0x04 the 8 bytes of the PING           reply; the sender takes the round-trip time from it
  * GOODBYE    0x05 UTF-8 reason                      either way, before closing

@@ -5,12 +5,15 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.minivpn.pki.PkiException;
+import org.minivpn.pki.ProfileImport;
 
 /**
  * {@code bin/minivpn}: runs the appliance in the foreground until the framework stops.
  *
  * <pre>
  * minivpn [--headless] [-c COMMAND]...
+ * minivpn --import FILE [--force]
  * </pre>
  *
  * <p>Exit status: 0 after a clean stop ({@code stop 0}, {@code exit}, SIGTERM), 1 when the appliance could not start or a startup command
@@ -20,10 +23,14 @@ public final class Main {
 
     static final String USAGE = """
             usage: minivpn [--headless] [-c COMMAND]...
+                   minivpn --import FILE [--force]
               -c, --command COMMAND  run a Gogo command once the appliance is up, e.g. -c 'vpn:serve';
                                      may be given several times; a failing command stops the appliance
               --headless             no interactive shell (the default when stdin or stdout is not a
                                      terminal); control it with bin/minivpn-ctl, stop it with SIGTERM
+              --import FILE          put a client profile (vpn:pki export NAME --profile FILE) in place
+                                     in this installation, then exit; the appliance is not started
+              --force                with --import: replace this installation's certificate, key or server
               -h, --help             this text""";
 
     private Main() {
@@ -44,6 +51,10 @@ public final class Main {
             return;
         }
         Path home = Path.of(System.getProperty(Appliance.HOME_PROPERTY, ".")).toAbsolutePath().normalize();
+        if (options.importFile() != null) {
+            System.exit(importProfile(home, Path.of(options.importFile()), options.force()));
+            return;
+        }
         int status;
         try {
             status = new Appliance(home, options, System.err).runUntilStopped();
@@ -54,12 +65,35 @@ public final class Main {
         System.exit(status);
     }
 
-    /** Command-line options of {@code bin/minivpn}. */
-    record Options(boolean headless, List<String> commands, boolean help) {
+    /**
+     * {@code --import}: outside the framework, so that the appliance's components start with the
+     * profile's files in place; an appliance already running from this folder picks the changed
+     * configuration files up as after {@code vpn:import}. A relative FILE is relative to the
+     * working folder, as a shell user means it.
+     */
+    static int importProfile(Path home, Path file, boolean force) {
+        try {
+            System.out.println(new ProfileImport(home).importFile(file.toAbsolutePath(), force));
+            return 0;
+        } catch (PkiException e) {
+            System.err.println("minivpn: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /**
+     * Command-line options of {@code bin/minivpn}.
+     *
+     * @param importFile the profile of {@code --import}, or null to run the appliance
+     * @param force {@code --force}: the import may replace what the installation has
+     */
+    record Options(boolean headless, List<String> commands, boolean help, String importFile, boolean force) {
 
         static Options parse(String[] args, boolean noTerminal) {
             boolean headless = noTerminal;
             boolean help = false;
+            boolean force = false;
+            String importFile = null;
             List<String> commands = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -71,10 +105,23 @@ public final class Main {
                         }
                         commands.add(args[++i]);
                     }
+                    case "--import" -> {
+                        if (i + 1 == args.length || args[i + 1].isBlank()) {
+                            throw new IllegalArgumentException("--import needs a profile, e.g. --import alice.minivpn");
+                        }
+                        importFile = args[++i];
+                    }
+                    case "-f", "--force" -> force = true;
                     default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
                 }
             }
-            return new Options(headless, List.copyOf(commands), help);
+            if (force && importFile == null) {
+                throw new IllegalArgumentException("--force goes with --import FILE");
+            }
+            if (importFile != null && !commands.isEmpty()) {
+                throw new IllegalArgumentException("--import runs on its own: import, then start the appliance with -c");
+            }
+            return new Options(headless, List.copyOf(commands), help, importFile, force);
         }
     }
 

@@ -21,14 +21,26 @@ import org.minivpn.api.IpPrefix;
  * @param routes routes pushed by the server or configured, always through the tunnel
  * @param ipv6 true when the tunnel carries IPv6 (the client has a tunnel IPv6 address)
  * @param killSwitch true to drop all traffic that would leave other than through the tunnel or to
- *     the server, until the routes are closed
+ *     the server, until the routes are closed; with {@code dns}, also DNS to any other resolver
+ * @param dns the resolvers the server pushed, to be used while the routes are applied (and the
+ *     original resolver configuration restored when they are closed, also after a crash); empty to
+ *     leave name resolution alone
+ * @param dnsSearch the search domains the server pushed, used only with {@code dns}
  */
 public record ClientRoutes(String tunName, InetAddress server, int serverPort, boolean fullTunnel,
-        List<IpPrefix> routes, boolean ipv6, boolean killSwitch) {
+        List<IpPrefix> routes, boolean ipv6, boolean killSwitch, List<InetAddress> dns, List<String> dnsSearch) {
 
     public ClientRoutes {
         Objects.requireNonNull(tunName, "tunName");
         Objects.requireNonNull(server, "server");
         routes = List.copyOf(routes);
+        dns = List.copyOf(dns);
+        dnsSearch = List.copyOf(dnsSearch);
+    }
+
+    /** Routes that leave name resolution alone (no pushed resolvers). */
+    public ClientRoutes(String tunName, InetAddress server, int serverPort, boolean fullTunnel, List<IpPrefix> routes,
+            boolean ipv6, boolean killSwitch) {
+        this(tunName, server, serverPort, fullTunnel, routes, ipv6, killSwitch, List.of(), List.of());
     }
 }

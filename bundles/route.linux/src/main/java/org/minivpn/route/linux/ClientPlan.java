@@ -20,6 +20,7 @@ import org.minivpn.api.route.ClientRoutes;
  * server's own traffic outside the tunnel, then the routes through the tunnel. The original
  * default route is never touched: the two halves 0.0.0.0/1 and 128.0.0.0/1 are more specific, so
  * they win while they exist and the default route is back in charge as soon as they are gone.
+ * Pushed resolvers come last ({@link DnsPlan}), and so are the first to be undone.
  *
  * <p>A full tunnel takes IPv6 too (::/1 and 8000::/1), also when the server gave the client no
  * IPv6 address: otherwise the client's IPv6 traffic would leave beside the tunnel, unseen, as with
@@ -49,7 +50,14 @@ final class ClientPlan {
      * tunnel whose own socket carries {@code policy}'s mark is routed by {@link PolicyPlan}; without
      * the mark (no CAP_NET_ADMIN, policy routing off) by a host route and the halves, as here.
      */
-    static List<Change> of(ClientRoutes r, PolicyRouting policy, Commands commands) throws IOException {
+    static List<Change> of(ClientRoutes r, PolicyRouting policy, DnsPlan.Settings dns, Commands commands)
+            throws IOException {
+        List<Change> changes = new ArrayList<>(routes(r, policy, commands));
+        changes.addAll(DnsPlan.of(r, dns, commands)); // last: its resolvers are reachable once routed
+        return changes;
+    }
+
+    private static List<Change> routes(ClientRoutes r, PolicyRouting policy, Commands commands) throws IOException {
         String tun = Interfaces.check(r.tunName());
         if (r.fullTunnel() && policy.on()) {
             String missing = SocketMarks.missing(commands, r.server(), r.serverPort(), policy.mark());
@@ -137,9 +145,11 @@ final class ClientPlan {
         String description = "kill switch: nft table inet " + NftScripts.KILL_SWITCH_TABLE + " drops all traffic"
                 + " but through " + r.tunName() + " and " + (mark != 0 ? "the tunnel's socket (meta mark 0x"
                 + Integer.toHexString(mark) + ")" : "to " + Addresses.text(r.server())
-                + (r.serverPort() > 0 ? " udp port " + r.serverPort() : ""));
+                + (r.serverPort() > 0 ? " udp port " + r.serverPort() : ""))
+                + (r.dns().isEmpty() ? "" : ", and DNS to all but " + String.join(" ",
+                        r.dns().stream().map(Addresses::text).toList()));
         return new Change(description, commands.argv("nft", "-f", "-"),
-                NftScripts.killSwitch(r.tunName(), r.server(), r.serverPort(), mark),
+                NftScripts.killSwitch(r.tunName(), r.server(), r.serverPort(), mark, r.dns()),
                 commands.argv("nft", "delete", "table", "inet", NftScripts.KILL_SWITCH_TABLE), Change.Skip.NEVER);
     }
 

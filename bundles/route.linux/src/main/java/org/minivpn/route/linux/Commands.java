@@ -18,13 +18,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs {@code ip}, {@code nft}, {@code sysctl} and {@code ss}, each within a timeout, optionally inside a named
- * network namespace (through {@code ip netns exec}). Thread-safe.
+ * Runs {@code ip}, {@code nft}, {@code sysctl}, {@code ss} and {@code resolvectl}, each within a
+ * timeout, optionally inside a named network namespace (through {@code ip netns exec}), and the
+ * file steps of {@link FileSteps} ({@code @save}, {@code @write}, ...) in this JVM. Thread-safe.
  */
 final class Commands implements AutoCloseable {
 
-    /** The only programs this bundle runs, also the only ones a journal may name. */
-    static final Set<String> PROGRAMS = Set.of("ip", "nft", "sysctl", "ss");
+    /** The only programs this bundle runs, also the only ones a journal may name (besides {@link FileSteps}). */
+    static final Set<String> PROGRAMS = Set.of("ip", "nft", "sysctl", "ss", "resolvectl");
 
     private static final List<String> SYSTEM_DIRS = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
@@ -72,6 +73,9 @@ final class Commands implements AutoCloseable {
      * @throws IOException when the program cannot be started or does not finish within the timeout
      */
     Result run(List<String> argv, String stdin) throws IOException {
+        if (FileSteps.handles(argv)) {
+            return FileSteps.run(argv, stdin);
+        }
         List<String> resolved = new ArrayList<>(argv);
         resolved.set(0, locate(argv.get(0)));
         Process process;
@@ -147,6 +151,8 @@ final class Commands implements AutoCloseable {
             case "ip", "ss" -> " (install the iproute2 package)";
             case "nft" -> " (install the nftables package)";
             case "sysctl" -> " (install the procps package)";
+            case "resolvectl" -> " (install the systemd-resolved package, or set dns.method = file in "
+                    + LinuxRouteConfigurator.PID + ")";
             default -> "";
         };
     }

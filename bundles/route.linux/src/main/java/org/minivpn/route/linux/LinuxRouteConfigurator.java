@@ -19,7 +19,8 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The {@code linux} routing configurator: routes and nftables rules through the {@code ip},
- * {@code nft} and {@code sysctl} commands, every change journaled before it is applied.
+ * {@code nft} and {@code sysctl} commands, and a client's pushed resolvers ({@link DnsPlan}),
+ * every change journaled before it is applied.
  *
  * <p>Immediate, so that at appliance start a journal left by a crash is replayed (undone, newest
  * first) before any client can connect. Without a journal, activation changes nothing at all:
@@ -49,6 +50,7 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
     private final Object lock = new Object();
     private final Commands commands;
     private final PolicyRouting policy;
+    private final DnsPlan.Settings dns;
     private final RouteJournal journal; // guarded by lock
     private final List<JournaledRoutes> live = new ArrayList<>(); // guarded by lock, oldest first
     private long nextId = 1; // guarded by lock
@@ -58,7 +60,7 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
     public LinuxRouteConfigurator(BundleContext context, RouteConfig config) {
         this(journalPath(config.journal(), context.getProperty(HOME_PROPERTY)), config.netns(),
                 Duration.ofSeconds(Math.max(1, config.commandTimeoutSeconds())),
-                PolicyRouting.of(config.fwmark(), config.table()));
+                PolicyRouting.of(config.fwmark(), config.table()), config.dns_method(), config.resolv_conf());
     }
 
     /**
@@ -72,7 +74,14 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
 
     /** The same, with the given policy routing of full tunnels. */
     LinuxRouteConfigurator(Path journal, String netns, Duration commandTimeout, PolicyRouting policy) {
+        this(journal, netns, commandTimeout, policy, "auto", "");
+    }
+
+    /** The same, applying pushed resolvers by {@code dnsMethod} (auto, resolvectl, file) to {@code resolvConf}. */
+    LinuxRouteConfigurator(Path journal, String netns, Duration commandTimeout, PolicyRouting policy, String dnsMethod,
+            String resolvConf) {
         this.policy = policy;
+        this.dns = DnsPlan.Settings.of(dnsMethod, resolvConf, journal);
         this.commands = new Commands(netns, commandTimeout);
         this.journal = new RouteJournal(journal);
         // Journaled command lines carry their namespace prefix already: replay runs them as written.
@@ -94,7 +103,7 @@ public final class LinuxRouteConfigurator implements RouteConfigurator {
     public AppliedRoutes routeClient(ClientRoutes routes) throws IOException {
         synchronized (lock) {
             ensureOpen();
-            return apply(ClientPlan.of(routes, policy, commands), "client routes for " + routes.tunName());
+            return apply(ClientPlan.of(routes, policy, dns, commands), "client routes for " + routes.tunName());
         }
     }
 

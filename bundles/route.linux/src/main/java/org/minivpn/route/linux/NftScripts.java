@@ -35,31 +35,68 @@ final class NftScripts {
      * that privileged code marked (SO_MARK needs CAP_NET_ADMIN) passes, not any process's traffic
      * to the server.
      *
+     * <p>With {@code dns} (the resolvers the server pushed), DNS (port 53, and 853 for DNS over
+     * TLS) to any other address is dropped too, through the tunnel as well: nothing but the pushed
+     * resolvers learns what this machine looks up, as OpenVPN's block-outside-dns does on Windows.
+     * Loopback stays open for a local stub (systemd-resolved's 127.0.0.53), whose own queries then
+     * reach only the pushed resolvers.
+     *
      * @param serverPort the server's UDP port, or 0 to allow any port of the server
      * @param mark the tunnel socket's firewall mark, or 0 to let out the server's endpoint instead
+     * @param dns the pushed resolvers, or empty to leave DNS through the tunnel alone
      */
-    static String killSwitch(String tun, InetAddress server, int serverPort, int mark) {
+    static String killSwitch(String tun, InetAddress server, int serverPort, int mark, List<InetAddress> dns) {
         String family = server instanceof Inet4Address ? "ip" : "ip6";
         String port = serverPort > 0 ? " udp dport " + serverPort : "";
         String tunnelSocket = mark != 0 ? "meta mark 0x" + Integer.toHexString(mark)
                 : family + " daddr " + Addresses.text(server) + port;
+        String dnsDrops = dnsDrops(dns);
         return "create table inet " + KILL_SWITCH_TABLE + "\n"
                 + "table inet " + KILL_SWITCH_TABLE + " {\n"
+                + (dnsDrops.isEmpty() ? "" : "  counter " + DNS_DROPPED + " {\n  }\n")
                 + "  chain output {\n"
                 + "    type filter hook output priority filter; policy drop;\n"
                 + "    oifname \"lo\" accept\n"
-                + "    oifname " + quote(tun) + " accept\n"
                 + "    " + tunnelSocket + " accept\n"
+                + dnsDrops
+                + "    oifname " + quote(tun) + " accept\n"
                 + "    udp sport 68 udp dport 67 accept\n"
                 + "    meta nfproto ipv6 udp sport 546 udp dport 547 accept\n"
                 + "    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
                 + "  }\n"
                 + "  chain forward {\n"
                 + "    type filter hook forward priority filter; policy drop;\n"
+                + dnsDrops
                 + "    iifname " + quote(tun) + " accept\n"
                 + "    oifname " + quote(tun) + " accept\n"
                 + "  }\n"
                 + "}\n";
+    }
+
+    /** The kill switch without DNS rules. */
+    static String killSwitch(String tun, InetAddress server, int serverPort, int mark) {
+        return killSwitch(tun, server, serverPort, mark, List.of());
+    }
+
+    /** Named counter of the kill switch: DNS queries to resolvers other than the pushed ones. */
+    static final String DNS_DROPPED = "dns_dropped";
+
+    /** Rules that drop DNS to all but {@code dns}, per family (a family without a pushed resolver: all of it). */
+    private static String dnsDrops(List<InetAddress> dns) {
+        if (dns.isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder();
+        for (boolean v4 : new boolean[] {true, false}) {
+            List<String> mine = dns.stream().filter(a -> (a instanceof Inet4Address) == v4).map(Addresses::text).toList();
+            s.append("    meta nfproto ").append(v4 ? "ipv4" : "ipv6")
+                    .append(" meta l4proto { tcp, udp } th dport { 53, 853 }");
+            if (!mine.isEmpty()) {
+                s.append(v4 ? " ip" : " ip6").append(" daddr != { ").append(String.join(", ", mine)).append(" }");
+            }
+            s.append(" counter name ").append(DNS_DROPPED).append(" drop\n");
+        }
+        return s.toString();
     }
 
     /** The client's table that restores the tunnel socket's mark on the server's replies. */

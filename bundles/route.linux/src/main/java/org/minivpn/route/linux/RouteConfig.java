@@ -29,6 +29,16 @@ public @interface RouteConfig {
             + " hold no routes before a connect. 1..2147483647 but 253, 254, 255.")
     long table() default 51821;
 
+    @AttributeDefinition(description = "How a client applies the resolvers its server pushes: auto (resolvectl"
+            + " where systemd-resolved serves this machine, else file), resolvectl (per link on the TUN, undone by"
+            + " resolvectl revert), or file (resolv.conf rewritten in place, the original put back byte for byte on"
+            + " disconnect and after a crash).")
+    String dns_method() default "auto";
+
+    @AttributeDefinition(description = "The file the file method rewrites. Under netns, that namespace's"
+            + " /etc/netns/NAME/resolv.conf instead.")
+    String resolv_conf() default "/etc/resolv.conf";
+
     @AttributeDefinition(description = "How long one ip, nft or sysctl command may take before it is killed"
             + " and the step fails, in seconds.", min = "1", max = "300")
     int commandTimeoutSeconds() default 10;

@@ -151,12 +151,18 @@ final class RouteJournal {
             return;
         }
         String boot = lines.isEmpty() ? "" : lines.get(0);
-        if (!boot.equals("boot " + bootId())) {
-            LOG.log(Level.INFO, "routing journal " + file + " is from an earlier boot; its changes are gone, deleting it");
-            delete(file);
-            return;
-        }
         List<List<String>> undo = outstanding(lines);
+        if (!boot.equals("boot " + bootId())) {
+            // The kernel forgot the routes and tables, but a file (resolv.conf) keeps what was written.
+            undo = undo.stream().filter(FileSteps::handles).toList();
+            LOG.log(Level.INFO, "routing journal " + file + " is from an earlier boot; its routing changes are gone"
+                    + (undo.isEmpty() ? "" : ", its " + undo.size() + " file change(s) are undone") + "; deleting it");
+            if (undo.isEmpty()) {
+                delete(file);
+                return;
+            }
+            undo = new ArrayList<>(undo);
+        }
         LOG.log(Level.WARNING, "the last run ended without undoing its routing (crash or kill); undoing "
                 + undo.size() + " change(s) recorded in " + file);
         Collections.reverse(undo);
@@ -207,11 +213,20 @@ final class RouteJournal {
         return new ArrayList<>(open.values());
     }
 
-    /** True for the command lines this bundle writes: ip, nft or sysctl, maybe under ip netns exec. */
+    /**
+     * True for the undo command lines this bundle writes: ip, nft, sysctl or resolvectl, maybe
+     * under ip netns exec, and the file steps that put a saved resolv.conf back and delete the copy.
+     */
     static boolean allowed(List<String> argv) {
+        if (FileSteps.handles(argv)) {
+            return DnsPlan.undoesOnlyResolvConf(argv);
+        }
         List<String> a = argv;
         if (a.size() > 4 && a.get(0).equals("ip") && a.get(1).equals("netns") && a.get(2).equals("exec")) {
             a = a.subList(4, a.size());
+        }
+        if (!a.isEmpty() && a.get(0).equals("resolvectl")) {
+            return a.size() == 3 && a.get(1).equals("revert"); // the only undo of DnsPlan's resolvectl steps
         }
         return !a.isEmpty() && Commands.PROGRAMS.contains(a.get(0));
     }

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A network namespace that a test creates and deletes: every name starts with "mvrt-" and holds
- * this JVM's pid, so tests never meet anyone else's namespaces. Setup commands run with
+ * A network namespace that a test creates and deletes: every name starts with "mvrt-" (or a prefix
+ * of the test's own) and holds this JVM's pid, so tests never meet anyone else's namespaces. Setup commands run with
  * {@code ip -n} or {@code ip netns exec}, so none of them can act in the root namespace.
  */
 final class Netns implements AutoCloseable {
@@ -30,7 +30,12 @@ final class Netns implements AutoCloseable {
      * soon as a link is up rather than a second later, in the middle of a comparison.
      */
     static Netns create(String tag) throws IOException {
-        Netns ns = new Netns("mvrt-" + tag + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
+        return create("mvrt", tag);
+    }
+
+    /** The same, named {@code <prefix>-<tag>-<pid>-<n>}. */
+    static Netns create(String prefix, String tag) throws IOException {
+        Netns ns = new Netns(prefix + "-" + tag + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
         run("ip", "netns", "add", ns.name);
         try {
             ns.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
