@@ -138,7 +138,7 @@ function renderTable(id, rows) {
 function drawChart() {
   const canvas = $('chart');
   const g = canvas.getContext('2d');
-  const w = canvas.width, h = canvas.height, left = 70, bottom = 20;
+  const w = canvas.width, h = canvas.height, left = 70, bottom = 20, topPad = 10;
   const now = points.length ? points[points.length - 1][0] : Date.now();
   const shown = points.filter((p) => p[0] > now - WINDOW_MS);
   const inAt = serving ? 1 : 3, outAt = serving ? 2 : 4;
@@ -148,14 +148,14 @@ function drawChart() {
   g.fillStyle = '#6b7385';
   g.strokeStyle = '#d9dde6';
   for (let i = 0; i <= 4; i++) {
-    const y = (h - bottom) * (1 - i / 4) + 0.5;
+    const y = topPad + (h - bottom - topPad) * (1 - i / 4) + 0.5;
     g.beginPath(); g.moveTo(left, y); g.lineTo(w, y); g.stroke();
     g.fillText(bits(top * i / 4), 2, y + 4);
   }
   g.fillText('-5 min', left, h - 4);
   g.fillText('now', w - 24, h - 4);
   const x = (t) => left + (w - left) * (1 - (now - t) / WINDOW_MS);
-  const y = (v) => (h - bottom) * (1 - v / top);
+  const y = (v) => topPad + (h - bottom - topPad) * (1 - v / top);
   for (const [at, color] of [[inAt, '#1f77b4'], [outAt, '#e4572e']]) {
     g.strokeStyle = color;
     g.lineWidth = 2;

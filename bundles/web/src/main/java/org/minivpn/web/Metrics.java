@@ -86,6 +86,9 @@ final class Metrics {
 
     private static void server(List<MetricSnapshot> all, ServerStatus s, List<SessionInfo> sessions) {
         all.add(gauge("minivpn_server_up", "1 while the server serves", s.running() ? 1 : 0));
+        if (!s.running()) {
+            return;
+        }
         all.add(gauge("minivpn_server_sessions", "Client sessions the server holds", s.sessions()));
         all.add(gauge("minivpn_pool_addresses", "IPv4 client addresses of the pool", s.poolSize()));
         all.add(gauge("minivpn_pool_addresses_in_use", "IPv4 client addresses sessions hold", s.poolInUse()));

@@ -28,7 +28,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * for the last {@link #POINTS} seconds. A session's first read is its baseline, so a session that
  * appears or goes away never shows as a spike or a negative rate.
  */
-@Component(service = Throughput.class)
+@Component(service = Throughput.class, immediate = true) // the chart has its five minutes when a page opens
 public final class Throughput {
 
     /** Five minutes of one point a second. */

@@ -33,7 +33,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardContext;
  * only while this component lives). A configuration that would expose the page without a password is
  * refused: the reason goes to the log, Jetty is not started, and nothing is served.
  */
-@Component(service = ServletContextHelper.class, configurationPid = WebContext.PID, property = "service.ranking:Integer=100")
+@Component(service = ServletContextHelper.class, configurationPid = WebContext.PID, immediate = true,
+        property = "service.ranking:Integer=100")
 @HttpWhiteboardContext(name = WebContext.NAME, path = "/")
 @Designate(ocd = WebConfig.class)
 public final class WebContext extends ServletContextHelper {
