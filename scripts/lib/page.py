@@ -18,7 +18,7 @@ def main():
     ap.add_argument('--dom')
     ap.add_argument('--screenshot')
     ap.add_argument('--seconds', type=float, default=60)
-    ap.add_argument('--size', default='1280x1100')
+    ap.add_argument('--size', default='1200x900')
     a = ap.parse_args()
     chromium = shutil.which('chromium') or shutil.which('chromium-browser')
     if not chromium:
