@@ -31,7 +31,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardContext;
  * which this component writes from {@code configs/org.minivpn.web.cfg} and deletes when it goes
  * (the appliance starts Jetty with {@code org.apache.felix.http.require.config=true}, so Jetty listens
  * only while this component lives). A configuration that would expose the page without a password is
- * refused: the reason goes to the log, Jetty is not started, and nothing is served.
+ * refused: the reason goes to the log and Jetty is not told to listen (should anything else start it,
+ * every request gets the reason).
  */
 @Component(service = ServletContextHelper.class, configurationPid = WebContext.PID, immediate = true,
         property = "service.ranking:Integer=100")
@@ -54,21 +55,29 @@ public final class WebContext extends ServletContextHelper {
     private static final Logger LOG = System.getLogger(PID);
 
     private final ConfigurationAdmin configAdmin;
-    private final Access access;
+    private final Access access; // null: the configuration was refused
+    private final String refusal;
 
     @Activate
     public WebContext(BundleContext context, WebConfig config, @Reference ConfigurationAdmin configAdmin) throws IOException {
         super(context.getBundle());
         this.configAdmin = configAdmin;
-        Access a;
+        Access a = null;
+        String why = null;
         try {
             a = Access.of(config);
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.ERROR, e.getMessage());
-            stopJetty();
-            throw e;
+            why = e.getMessage();
         }
         this.access = a;
+        this.refusal = why;
+        if (a == null) {
+            // Refused, not failed: the component stays up so that a corrected file applies at once,
+            // and Jetty is not told to listen.
+            LOG.log(Level.ERROR, why);
+            stopJetty();
+            return;
+        }
         if (a.exposed()) {
             LOG.log(Level.WARNING, "the status page listens on " + a.bind().getHostAddress() + ", which other hosts reach:"
                     + " its password crosses the network in clear text unless a TLS proxy or an ssh tunnel carries it");
@@ -143,17 +152,18 @@ public final class WebContext extends ServletContextHelper {
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self';"
                 + " img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-        Access.Refusal refusal = access.check(request.getRemoteAddr(), request.getHeader("Host"), request.getHeader("Origin"),
-                request.getHeader("Authorization"));
-        if (refusal == null) {
+        Access a = access;
+        Access.Refusal refused = a == null ? new Access.Refusal(503, refusal) : a.check(request.getRemoteAddr(),
+                request.getHeader("Host"), request.getHeader("Origin"), request.getHeader("Authorization"));
+        if (refused == null) {
             return true;
         }
-        if (refusal.status() == 401) {
+        if (refused.status() == 401) {
             response.setHeader("WWW-Authenticate", "Basic realm=\"MiniVPN\", charset=\"UTF-8\"");
         }
-        response.setStatus(refusal.status());
+        response.setStatus(refused.status());
         response.setContentType("text/plain;charset=utf-8");
-        response.getWriter().println(refusal.reason());
+        response.getWriter().println(refused.reason());
         return false;
     }
 }
