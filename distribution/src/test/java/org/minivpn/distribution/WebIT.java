@@ -1,7 +1,6 @@
 package org.minivpn.distribution;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import javax.inject.Inject;
@@ -9,15 +8,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.DatagramSocket;
 import java.net.HttpURLConnection;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.minivpn.api.relay.VpnServer;
+import org.minivpn.api.tun.TunDevice;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -26,6 +30,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
@@ -51,6 +56,9 @@ public class WebIT {
 
     @Inject
     private CommandProcessor processor;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
 
     @Configuration
     public Option[] config() {
@@ -94,36 +102,78 @@ public class WebIT {
         assertTrue(rebound, rebound.contains("is not this page's address"));
     }
 
+    /**
+     * A server and a client relay in this framework (memory TUN devices, DTLS over loopback): the page
+     * and /metrics show the session with the figures vpn:sessions prints; then the web bundle stops,
+     * Jetty stops listening, and the tunnel goes on carrying packets.
+     */
     @Test
-    public void stoppingTheWebBundleLeavesTheVpnUntouched() throws Exception {
-        String page = endpoint();
-        Bundle web = bundle("org.minivpn.web");
-        Bundle relay = bundle("org.minivpn.relay");
-        long client = context.getServiceReference("org.minivpn.api.relay.VpnClient").getProperty("service.id") instanceof Long l
-                ? l : -1;
-        web.stop();
-        try {
-            assertEquals(Bundle.ACTIVE, relay.getState());
-            assertEquals("the same client service", client,
-                    context.getServiceReference("org.minivpn.api.relay.VpnClient").getProperty("service.id"));
-            assertNotNull(context.getServiceReference("org.minivpn.api.relay.VpnServer"));
-            assertTrue(Gogo.run(processor, "vpn:status").contains("DISCONNECTED"));
-            assertTrue(Gogo.run(processor, "vpn:sessions").contains("the server is not running"));
-            long deadline = System.currentTimeMillis() + 10_000;
-            boolean closed = false;
-            while (!closed && System.currentTimeMillis() < deadline) {
-                try {
-                    get(page);
-                    Thread.sleep(100);
-                } catch (ConnectException e) {
-                    closed = true;
-                }
-            }
-            assertTrue("Jetty stopped listening with the web bundle", closed);
-        } finally {
-            web.start();
+    public void thePageShowsALiveTunnelAndStoppingTheWebBundleLeavesItUp() throws Exception {
+        InFrameworkVpn vpn = new InFrameworkVpn(context, configAdmin, processor);
+        TestCertificates.write(Path.of(context.getProperty("minivpn.home"), "pki"), "appliance");
+        vpn.update("org.minivpn.transport.dtls", Map.of("cert", "pki/appliance.crt", "key", "pki/appliance.key"));
+        vpn.memoryTun("mvwsrv");
+        vpn.memoryTun("mvwcli");
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(0)) {
+            port = probe.getLocalPort();
         }
-        assertEquals(200, get(endpoint()).status);
+        vpn.update("org.minivpn.relay.server", Map.of("tun.target", "(tun.name=mvwsrv)", "routing.target",
+                "(route.type=none)", "listen", "127.0.0.1"));
+        vpn.update("org.minivpn.relay.client", Map.of("tun.target", "(tun.name=mvwcli)", "routing.target",
+                "(route.type=none)"));
+        InFrameworkVpn.await(() -> vpn.device("mvwsrv", false) != null && vpn.device("mvwcli", false) != null,
+                "both memory devices are up");
+        vpn.await("vpn:serve " + port, "serving on 127.0.0.1:" + port);
+        vpn.await("vpn:connect 127.0.0.1 " + port, "connected to");
+        TunDevice clientKernel = vpn.device("mvwcli", true);
+        TunDevice serverKernel = vpn.device("mvwsrv", true);
+        try {
+            assertEquals("up", InFrameworkVpn.exchange(clientKernel, serverKernel, "10.7.0.2", "198.51.100.9", "up"));
+            String page = endpoint();
+            String state = get(page + "api/state").body;
+            assertTrue(state, state.contains("\"client\":{\"state\":\"CONNECTED\""));
+            assertTrue(state, state.contains("\"crypto\":\"jca\""));
+            assertTrue(state, state.contains("\"sessions\":[{\"identity\":\"appliance\",\"tunnel\":[\"10.7.0.2\"]"));
+            VpnServer server = context.getService(context.getServiceReference(VpnServer.class));
+            long in = server.sessions().get(0).traffic().bytesIn();
+            assertTrue("the packet was counted", in > 0);
+            String metrics = get(page + "metrics").body;
+            assertTrue(metrics, metrics.contains("minivpn_session_bytes_total{direction=\"in\",identity=\"appliance\"} " + in + ".0"));
+            assertTrue(metrics, metrics.contains("minivpn_pool_addresses_in_use 1.0"));
+            assertTrue(metrics, metrics.contains("minivpn_handshakes_total{result=\"ok\"} 1.0"));
+            String sessions = Gogo.run(processor, "vpn:sessions");
+            assertTrue(sessions, sessions.lines().anyMatch(l -> l.startsWith("appliance") && l.contains(" " + in + " B ")));
+
+            Bundle web = bundle("org.minivpn.web");
+            Bundle relay = bundle("org.minivpn.relay");
+            web.stop();
+            try {
+                assertEquals(Bundle.ACTIVE, relay.getState());
+                assertTrue(Gogo.run(processor, "vpn:status").contains("CONNECTED"));
+                assertTrue(Gogo.run(processor, "vpn:sessions").contains("1 session(s)"));
+                assertEquals("the tunnel carries packets without the web bundle", "still up",
+                        InFrameworkVpn.exchange(clientKernel, serverKernel, "10.7.0.2", "198.51.100.9", "still up"));
+                assertEquals("down", InFrameworkVpn.exchange(serverKernel, clientKernel, "198.51.100.9", "10.7.0.2", "down"));
+                long deadline = System.currentTimeMillis() + 10_000;
+                boolean closed = false;
+                while (!closed && System.currentTimeMillis() < deadline) {
+                    try {
+                        get(page);
+                        Thread.sleep(100);
+                    } catch (ConnectException e) {
+                        closed = true;
+                    }
+                }
+                assertTrue("Jetty stopped listening with the web bundle", closed);
+            } finally {
+                web.start();
+            }
+            assertTrue(get(endpoint() + "api/state").body.contains("\"state\":\"CONNECTED\""));
+        } finally {
+            Gogo.run(processor, "vpn:disconnect");
+            Gogo.run(processor, "vpn:stop");
+        }
     }
 
     private List<String> inactiveWebComponents() throws InterruptedException {
