@@ -33,7 +33,7 @@ public final class EventsServlet extends HttpServlet {
 
     private final transient PageState state;
     private final transient Semaphore streams = new Semaphore(STREAMS);
-    private final Object stop = new Object();
+    private final transient Object stop = new Object();
     private volatile boolean stopped;
 
     @Activate
