@@ -43,6 +43,7 @@ public final class ApplianceOptions {
                 Files.createDirectories(home.resolve(dir));
             }
             Files.writeString(home.resolve("etc").resolve("gosh_profile"), "# empty: no interactive shell in tests\n");
+            webOnAnyPort(home.resolve("configs"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -65,8 +66,19 @@ public final class ApplianceOptions {
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
         options.add(systemProperty("org.jline.terminal.dumb").value("true"));
+        // As conf/config.properties: Jetty listens only where the status page's component says.
+        options.add(frameworkProperty("org.apache.felix.http.require.config").value("true"));
+        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
         options.add(systemProperty("jna.tmpdir").value(home.resolve("run/jna").toString()));
         return options.toArray(Option[]::new);
+    }
+
+    /**
+     * Writes configs/org.minivpn.web.cfg for a status page on loopback at any free port: tests run side
+     * by side with each other and with an appliance on this host, which holds port 8023.
+     */
+    static void webOnAnyPort(Path configs) throws IOException {
+        Files.writeString(configs.resolve("org.minivpn.web.cfg"), "bind = 127.0.0.1\nport = 0\n");
     }
 
     /** The distribution's bundle jars, sorted by name. */

@@ -45,6 +45,8 @@ final class Appliances {
                 Files.delete(cfg);
             }
         }
+        // Copies may run side by side: each status page takes a free port instead of 8023.
+        ApplianceOptions.webOnAnyPort(target.resolve("configs"));
         if (!Files.getPosixFilePermissions(target.resolve("bin/minivpn")).contains(PosixFilePermission.OWNER_EXECUTE)) {
             throw new IOException("bin/minivpn is not executable in " + target);
         }

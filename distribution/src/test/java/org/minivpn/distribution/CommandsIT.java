@@ -1,13 +1,10 @@
 package org.minivpn.distribution;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.net.DatagramSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Hashtable;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import javax.inject.Inject;
@@ -22,7 +19,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -94,74 +90,31 @@ public class CommandsIT {
         assertTrue(Gogo.run(processor, "vpn:stop").contains("the server stopped"));
     }
 
+    private InFrameworkVpn vpn() {
+        return new InFrameworkVpn(context, configAdmin, processor);
+    }
+
     private void update(String pid, Map<String, String> properties) throws Exception {
-        configAdmin.getConfiguration(pid, "?").update(new Hashtable<>(properties));
+        vpn().update(pid, properties);
     }
 
     private void memoryTun(String name) throws Exception {
-        configAdmin.createFactoryConfiguration("org.minivpn.tun.memory", "?")
-                .update(new Hashtable<>(Map.of("name", name, "mtu", "1400")));
+        vpn().memoryTun(name);
     }
 
-    /** The device with that name, or with kernel=true its kernel side; null when not there yet. */
     private TunDevice device(String name, boolean kernel) {
-        try {
-            // The kernel side is registered only as the memory backend's own class.
-            String type = kernel ? "org.minivpn.tun.memory.MemoryTunDevice" : TunDevice.class.getName();
-            String filter = "(&(tun.name=" + name + ")" + (kernel ? "(tun.side=kernel)" : "(!(tun.side=kernel))") + ")";
-            ServiceReference<?>[] refs = context.getServiceReferences(type, filter);
-            return refs == null ? null : (TunDevice) context.getService(refs[0]);
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
-            throw new AssertionError(e);
-        }
+        return vpn().device(name, kernel);
     }
 
-    /** Writes an IPv4 packet on one kernel side and returns the text read on the other within 5 s. */
     private static String exchange(TunDevice from, TunDevice to, String src, String dst, String text) throws Exception {
-        byte[] body = text.getBytes(StandardCharsets.UTF_8);
-        byte[] p = new byte[20 + body.length];
-        p[0] = 0x45;
-        p[3] = (byte) p.length;
-        p[8] = 64;
-        p[9] = 17;
-        System.arraycopy(java.net.InetAddress.getByName(src).getAddress(), 0, p, 12, 4);
-        System.arraycopy(java.net.InetAddress.getByName(dst).getAddress(), 0, p, 16, 4);
-        System.arraycopy(body, 0, p, 20, body.length);
-        from.write(p, 0, p.length);
-        byte[] buf = new byte[2048];
-        long deadline = System.currentTimeMillis() + 5000;
-        while (System.currentTimeMillis() < deadline) {
-            int n = to.read(buf, 0, buf.length, 100);
-            if (n > 20) {
-                return new String(buf, 20, n - 20, StandardCharsets.UTF_8);
-            }
-        }
-        return null;
+        return InFrameworkVpn.exchange(from, to, src, dst, text);
     }
 
-    /** Runs a command until its output contains {@code expected} (configuration applies asynchronously). */
     private String await(String command, String expected) throws Exception {
-        long deadline = System.currentTimeMillis() + 15_000;
-        Exception last = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                String out = Gogo.run(processor, command);
-                if (out.contains(expected)) {
-                    return out;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(command + " did not answer '" + expected + "' within 15 s", last);
+        return vpn().await(command, expected);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!condition.getAsBoolean()) {
-            assertNotNull("timed out waiting until " + what, System.currentTimeMillis() < deadline ? "" : null);
-            Thread.sleep(100);
-        }
+        InFrameworkVpn.await(condition, what);
     }
 }

@@ -17,7 +17,8 @@ import org.junit.Test;
  * scripts/load is one server with a real client and the load generator's sessions; scripts/attack
  * attacks a server and its clients; scripts/test-original runs a peer that behaves as the original
  * C MiniVPN against our server and our client; scripts/faults crashes the server, starts appliances
- * and connects at once, drops datagrams, moves the client's address and soaks.
+ * and connects at once, drops datagrams, moves the client's address and soaks; scripts/test-web
+ * opens both status pages in headless Chromium while traffic flows.
  */
 public class EndToEndIT {
 
@@ -62,6 +63,16 @@ public class EndToEndIT {
     @Test
     public void everyFaultOfScriptsFaultsIsSurvived() throws Exception {
         runScript("faults", List.of("--quick"), 600, "iperf3", "python3", "jcmd", "jstat");
+    }
+
+    /**
+     * The status pages of a server and a client with traffic through the tunnel, rendered by headless
+     * Chromium (screenshots in target/web/): the DOM shows the client's identity, its address, the
+     * live chart and a non-zero rate; /metrics counts what vpn:sessions shows; the refusals hold.
+     */
+    @Test
+    public void theStatusPageShowsTheLiveTunnelInHeadlessChromiumAndMetricsMatchVpnSessions() throws Exception {
+        runScript("test-web", List.of(), "chromium", "iperf3", "curl", "python3");
     }
 
     /** Runs scripts/NAME with ARGS as root; its output goes to target/it/NAME.log. */

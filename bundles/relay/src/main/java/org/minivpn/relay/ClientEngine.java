@@ -334,7 +334,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
                 reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
                 state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
-                tunLoop.failures(), keepalive.plain());
+                tunLoop.failures(), keepalive.plain(), s == null ? "" : s.cryptoBackend());
     }
 
     Traffic traffic() {

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.minivpn.api.IpPrefix;
+import org.minivpn.api.relay.ServerStatus;
 import org.minivpn.api.relay.SessionInfo;
 import org.minivpn.api.route.AppliedRoutes;
 import org.minivpn.api.route.RouteConfigurator;
@@ -44,6 +46,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private TransportServer server;
     private volatile AppliedRoutes routes;
     private volatile Leases leases;
+    private volatile Instant since;
 
     ServerEngine(TunDevice tun, Transport transport, RouteConfigurator routing, ServerSettings settings) {
         this.tun = tun;
@@ -86,6 +89,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             throw e;
         }
         tunLoop.start();
+        since = Instant.now();
         LOG.log(Level.INFO, "serving on " + server.localAddress() + " through " + tun.name() + " " + addresses);
     }
 
@@ -361,8 +365,16 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return tunLoop.failures();
     }
 
-    long unroutedDrops() {
-        return unrouted.droppedOut;
+    /** The engine's figures beside its sessions; {@code endpoint} as the service shows it. */
+    ServerStatus status(String endpoint) {
+        int sessions = 0;
+        int inUse = 0;
+        for (ServerPeer p : admission.peers()) {
+            sessions++;
+            inUse += p.slot >= 0 ? 1 : 0;
+        }
+        return new ServerStatus(true, endpoint, transport.type(), since, sessions, pool.clientAddresses(), inUse,
+                unrouted.droppedOut, tunLoop.failures(), server.counters());
     }
 
     /** Says goodbye to every client but the plain ones, stops listening and relaying, and undoes routing. Idempotent. */

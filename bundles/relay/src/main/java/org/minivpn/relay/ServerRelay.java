@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.minivpn.api.IpPrefix;
+import org.minivpn.api.relay.ServerStatus;
 import org.minivpn.api.relay.SessionInfo;
 import org.minivpn.api.relay.VpnServer;
 import org.minivpn.api.route.RouteConfigurator;
@@ -227,6 +228,11 @@ public final class ServerRelay implements VpnServer {
     @Override
     public synchronized long relayFailures() {
         return engine == null ? 0 : engine.relayFailures();
+    }
+
+    @Override
+    public synchronized ServerStatus status() {
+        return engine == null ? ServerStatus.STOPPED : engine.status(endpoint());
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.ClientState;
+import org.minivpn.api.relay.ServerStatus;
 import org.minivpn.api.relay.SessionInfo;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.tun.memory.MemoryTunDevice;
@@ -95,6 +96,7 @@ class RelayTest {
 
         waitFor(() -> c.engine.traffic().packetsOut() == 1 && c.engine.traffic().packetsIn() == 1, "both are counted");
         waitFor(() -> c.engine.status().rtt() != null, "the client measures a round-trip time");
+        assertEquals("", c.engine.status().cryptoBackend(), "the loopback transport names no crypto backend");
     }
 
     @Test
@@ -115,6 +117,15 @@ class RelayTest {
             assertNull(Packets.readText(clients.get(i).kernel, 100), "nothing else arrives");
         }
         assertEquals(3, s.sessions().size());
+        ServerStatus st = s.status("127.0.0.1:23232");
+        assertTrue(st.running());
+        assertEquals("loop", st.transport());
+        assertEquals(3, st.sessions());
+        assertEquals(3, st.poolInUse(), "each session holds one address of the pool");
+        assertEquals(253, st.poolSize(), "a /24 without network, broadcast and the server's own address");
+        byte[] nobody = Packets.ipv4("198.51.100.7", "10.7.0.99", "to nobody");
+        serverTun.kernel().write(nobody, 0, nobody.length);
+        waitFor(() -> s.status("").unroutedDropped() == 1, "a packet for an address nobody holds is counted");
     }
 
     @Test

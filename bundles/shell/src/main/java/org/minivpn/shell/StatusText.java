@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.minivpn.api.relay.ClientStatus;
+import org.minivpn.api.relay.ServerStatus;
 import org.minivpn.api.relay.SessionInfo;
 import org.minivpn.api.relay.Traffic;
 
@@ -36,6 +38,7 @@ final class StatusText {
         }
         line(out, "transport", s.transport());
         line(out, "cipher", s.cipherSuite());
+        line(out, "crypto", s.cryptoBackend().isEmpty() ? "" : s.cryptoBackend() + " backend");
         line(out, "traffic", traffic(s.traffic()));
         Duration up = s.connectedAt() == null ? null : Duration.between(s.connectedAt(), now);
         line(out, "rate", up == null || up.isZero() || up.isNegative() ? "" : rate(s.traffic(), up));
@@ -58,14 +61,36 @@ final class StatusText {
         return "";
     }
 
-    /** The server's line of {@code vpn:status}. */
-    static String serving(String endpoint, int sessions, long relayFailures) {
+    /**
+     * The server's lines of {@code vpn:status}: where it serves, its pool, its handshakes and what it
+     * dropped. Transport counters that are 0 are left out of the drop line.
+     */
+    static String serving(ServerStatus s) {
         StringBuilder out = new StringBuilder();
-        line(out, "serving", endpoint + ", " + sessions + " session(s); see vpn:sessions");
-        if (relayFailures > 0) {
-            line(out, "failures", failures(relayFailures));
+        line(out, "serving", s.endpoint() + ", " + s.sessions() + " session(s); see vpn:sessions");
+        line(out, "pool", s.poolInUse() + " of " + s.poolSize() + " address(es) in use");
+        Map<String, Long> c = s.transportCounters();
+        if (c.containsKey("handshakes.ok")) {
+            line(out, "handshakes", "ok " + c.get("handshakes.ok") + ", failed " + count(c, "handshakes.failed")
+                    + " (timed out " + count(c, "handshakes.timeout") + "), turned away: busy " + count(c, "handshakes.busy")
+                    + ", rate limited " + count(c, "handshakes.rate_limited") + ", source limited "
+                    + count(c, "handshakes.source_limited") + ", evicted " + count(c, "handshakes.evicted"));
+        }
+        StringBuilder dropped = new StringBuilder("unrouted " + s.unroutedDropped());
+        c.forEach((key, n) -> {
+            if (key.startsWith("dropped.") && n > 0) {
+                dropped.append(", ").append(key.substring("dropped.".length()).replace('_', ' ')).append(' ').append(n);
+            }
+        });
+        line(out, "dropped", dropped.toString());
+        if (s.relayFailures() > 0) {
+            line(out, "failures", failures(s.relayFailures()));
         }
         return out.toString();
+    }
+
+    private static long count(Map<String, Long> counters, String key) {
+        return counters.getOrDefault(key, 0L);
     }
 
     private static String failures(long n) {

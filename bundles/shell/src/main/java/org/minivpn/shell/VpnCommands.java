@@ -12,6 +12,7 @@ import org.apache.felix.service.command.Parameter;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
 import org.minivpn.api.relay.ConnectRequest;
+import org.minivpn.api.relay.ServerStatus;
 import org.minivpn.api.relay.VpnClient;
 import org.minivpn.api.relay.VpnServer;
 import org.minivpn.api.transport.Transport;
@@ -115,7 +116,8 @@ public final class VpnCommands {
         return before == ClientState.DISCONNECTED ? "not connected" : "disconnected; routes restored";
     }
 
-    @Descriptor("show the client's state: server, tunnel addresses, transport, traffic, round-trip time, uptime")
+    @Descriptor("show the client's state (server, tunnel addresses, transport, cipher, crypto backend, traffic, round-trip time,"
+            + " uptime) and the server's (endpoint, pool use, handshakes, drops)")
     public String status() {
         VpnClient c = client;
         VpnServer srv = server;
@@ -125,8 +127,11 @@ public final class VpnCommands {
         } else {
             out.append(StatusText.client(c.status(), Instant.now()));
         }
-        if (srv != null && srv.isRunning()) {
-            out.append(StatusText.serving(srv.endpoint(), srv.sessions().size(), srv.relayFailures()));
+        if (srv != null) {
+            ServerStatus st = srv.status();
+            if (st.running()) {
+                out.append(StatusText.serving(st));
+            }
         }
         return out.toString().stripTrailing();
     }

@@ -8,10 +8,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
+import org.minivpn.api.relay.ServerStatus;
 import org.minivpn.api.relay.SessionInfo;
 import org.minivpn.api.relay.Traffic;
 
@@ -72,10 +74,37 @@ class StatusTextTest {
     void relayFailuresAreShownOnceThereAreAny() {
         String client = StatusText.client(connected(List.of(IpPrefix.parse("10.7.0.2/24")), true, 0, 4), NOW);
         assertTrue(line(client, "failures").startsWith("failures    4 unexpected relay failure(s)"), client);
-        String server = StatusText.serving("0.0.0.0:23232", 2, 1);
+        String server = StatusText.serving(serving(2, 1, Map.of()));
         assertTrue(server.startsWith("serving     0.0.0.0:23232, 2 session(s); see vpn:sessions\n"), server);
         assertTrue(line(server, "failures").contains("appliance.log"), server);
-        assertFalse(StatusText.serving("0.0.0.0:23232", 0, 0).contains("failures"));
+        assertFalse(StatusText.serving(serving(0, 0, Map.of())).contains("failures"));
+    }
+
+    private static ServerStatus serving(int sessions, long failures, Map<String, Long> counters) {
+        return new ServerStatus(true, "0.0.0.0:23232", "dtls", NOW.minusSeconds(60), sessions, 253, sessions, 5, failures,
+                counters);
+    }
+
+    @Test
+    void theServerShowsItsPoolHandshakesAndDropsByReason() {
+        String text = StatusText.serving(serving(2, 0, Map.of("handshakes.ok", 3L, "handshakes.failed", 1L,
+                "handshakes.timeout", 1L, "handshakes.busy", 0L, "dropped.forged", 4L, "dropped.replayed", 0L,
+                "dropped.unknown_peer", 2L)));
+        assertEquals("pool        2 of 253 address(es) in use", line(text, "pool"));
+        assertEquals("handshakes  ok 3, failed 1 (timed out 1), turned away: busy 0, rate limited 0, source limited 0,"
+                + " evicted 0", line(text, "handshakes"));
+        assertEquals("dropped     unrouted 5, forged 4, unknown peer 2", line(text, "dropped"));
+        assertEquals(null, line(StatusText.serving(serving(0, 0, Map.of())), "handshakes"),
+                "a transport that counts nothing has no handshakes line");
+    }
+
+    @Test
+    void theClientNamesItsCryptoBackend() {
+        ClientStatus c = connected(List.of(IpPrefix.parse("10.7.0.2/24")), true, 0, 0);
+        ClientStatus bc = new ClientStatus(c.state(), c.server(), c.tunnelAddresses(), c.transport(), c.cipherSuite(),
+                c.traffic(), c.rtt(), c.since(), 0, c.connectedAt(), List.of(), true, 0, 0, false, "bc");
+        assertEquals("crypto      bc backend", line(StatusText.client(bc, NOW), "crypto"));
+        assertEquals("crypto      -", line(StatusText.client(c, NOW), "crypto"));
     }
 
     @Test

@@ -27,13 +27,26 @@ import org.minivpn.api.IpPrefix;
  * @param plain true when the client speaks plainly to its server: IP packets only, no hello,
  *     configuration, keepalives or goodbye (configured, or because the server answered the hello with
  *     nothing, as the original C MiniVPN's server does); there is then no round-trip time
+ * @param cryptoBackend the crypto backend that computes the current session's cipher (e.g. "jca"),
+ *     or "" when there is no session or its transport has none (see
+ *     {@link org.minivpn.api.transport.Session#cryptoBackend()})
  */
 public record ClientStatus(ClientState state, String server, List<IpPrefix> tunnelAddresses, String transport,
         String cipherSuite, Traffic traffic, Duration rtt, Instant since, int reconnects, Instant connectedAt,
-        List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures, boolean plain) {
+        List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures, boolean plain,
+        String cryptoBackend) {
 
     public ClientStatus {
         tunnelAddresses = List.copyOf(tunnelAddresses);
         routes = List.copyOf(routes);
+        cryptoBackend = cryptoBackend == null ? "" : cryptoBackend;
+    }
+
+    /** A snapshot that names no crypto backend, as from a client that does not know it. */
+    public ClientStatus(ClientState state, String server, List<IpPrefix> tunnelAddresses, String transport,
+            String cipherSuite, Traffic traffic, Duration rtt, Instant since, int reconnects, Instant connectedAt,
+            List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures, boolean plain) {
+        this(state, server, tunnelAddresses, transport, cipherSuite, traffic, rtt, since, reconnects, connectedAt, routes,
+                ipv6Blocked, ipv6Dropped, relayFailures, plain, "");
     }
 }

@@ -37,6 +37,12 @@ public interface VpnServer {
      */
     long relayFailures();
 
+    /**
+     * The server's own figures: endpoint, pool use, drops and the transport's counters. The same
+     * snapshot feeds {@code vpn:status}, the status page and {@code /metrics}.
+     */
+    ServerStatus status();
+
     /** A snapshot of the live sessions. */
     List<SessionInfo> sessions();
 

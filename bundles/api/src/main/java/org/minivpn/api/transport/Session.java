@@ -56,6 +56,15 @@ public interface Session extends Closeable {
     /** The negotiated cipher suite, e.g. "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"; "" when none. */
     String cipherSuite();
 
+    /**
+     * The crypto backend that computes this session's cipher, the {@link
+     * org.minivpn.api.crypto.CryptoBackend#NAME} it was made with (e.g. "jca"); "" when the transport
+     * encrypts nothing or does not say. Fixed for the session's life.
+     */
+    default String cryptoBackend() {
+        return "";
+    }
+
     /** True until the session is closed by either side or timed out by the transport. */
     boolean isOpen();
 

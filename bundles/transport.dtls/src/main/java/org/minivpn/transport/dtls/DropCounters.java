@@ -1,6 +1,9 @@
 package org.minivpn.transport.dtls;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.minivpn.api.transport.TransportServer;
 
 /**
  * What a server or client session dropped, and why. Each field is written by one thread (the
@@ -62,6 +65,33 @@ final class DropCounters {
     /** All drops of bad input, for a one-number summary. */
     long badInput() {
         return malformed + unknownPeer + forged + replayed + oversized + wrongEpoch + unexpected;
+    }
+
+    /**
+     * The counters under the keys of {@link TransportServer#counters()}. {@code handshakes.failed}
+     * includes the timed-out ones ({@code handshakes.timeout}); busy, rate-limited and source-limited
+     * clients were turned away before a handshake, evicted ones in the middle of one.
+     */
+    Map<String, Long> asMap() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put(TransportServer.HANDSHAKES + "ok", handshakes);
+        m.put(TransportServer.HANDSHAKES + "failed", handshakeFailures);
+        m.put(TransportServer.HANDSHAKES + "timeout", handshakeTimeouts);
+        m.put(TransportServer.HANDSHAKES + "busy", busy);
+        m.put(TransportServer.HANDSHAKES + "rate_limited", rateLimited);
+        m.put(TransportServer.HANDSHAKES + "source_limited", sourceLimited);
+        m.put(TransportServer.HANDSHAKES + "evicted", evicted);
+        m.put(TransportServer.HANDSHAKES + "cookie", cookies);
+        m.put(TransportServer.DROPPED + "malformed", malformed);
+        m.put(TransportServer.DROPPED + "unknown_peer", unknownPeer);
+        m.put(TransportServer.DROPPED + "forged", forged);
+        m.put(TransportServer.DROPPED + "replayed", replayed);
+        m.put(TransportServer.DROPPED + "oversized", oversized);
+        m.put(TransportServer.DROPPED + "wrong_epoch", wrongEpoch);
+        m.put(TransportServer.DROPPED + "unexpected", unexpected);
+        m.put(TransportServer.DROPPED + "send_buffer_full", sendDropped.get());
+        m.put(TransportServer.DROPPED + "handler_error", handlerErrors);
+        return m;
     }
 
     @Override

@@ -351,6 +351,11 @@ final class DtlsClientSession implements Session {
     }
 
     @Override
+    public String cryptoBackend() {
+        return backend;
+    }
+
+    @Override
     public String toString() {
         return "DTLS session with '" + peerIdentity() + "' at " + server + " (" + cipherSuite() + ", " + backend
                 + " backend); " + drops;

@@ -9,6 +9,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.security.GeneralSecurityException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.AlertDescription;
@@ -115,6 +116,11 @@ final class DtlsServer implements TransportServer {
     /** The handshake side: limits, places and threads. */
     HandshakeAdmission admission() {
         return admission;
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return drops.asMap();
     }
 
     @Override

@@ -64,6 +64,10 @@ class HandshakeTest {
             assertEquals(suite, client.cipherSuite());
             assertEquals(suite, atServer.cipherSuite());
             assertEquals(client, clientInbox.openedSession(WAIT), "the client handler saw the session open");
+            assertEquals(backend, client.cryptoBackend(), "the client session names the backend it was made with");
+            assertEquals(1L, server.counters().get(TransportServer.HANDSHAKES + "ok"), "the listener counted the handshake");
+            assertEquals(0L, server.counters().get(TransportServer.HANDSHAKES + "failed"));
+            assertEquals(0L, server.counters().get(TransportServer.DROPPED + "forged"));
 
             for (int i = 0; i < 50; i++) {
                 byte[] packet = ("packet " + i).getBytes(StandardCharsets.US_ASCII);
