@@ -12,11 +12,12 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.net.udp.UdpChannel;
 
 /** A plaintext client session: a connected socket and one receive thread ({@code udp-client-rx-HOST:PORT}). */
 final class UdpClientSession implements Session {
 
-    private final UdpSocket socket;
+    private final UdpChannel socket;
     private final InetSocketAddress server;
     private final SessionHandler handler;
     private final int maxPacketSize;
@@ -28,7 +29,7 @@ final class UdpClientSession implements Session {
     private volatile String closeReason;
     private volatile Object attachment;
 
-    private UdpClientSession(UdpSocket socket, InetSocketAddress server, SessionHandler handler, int maxPacketSize,
+    private UdpClientSession(UdpChannel socket, InetSocketAddress server, SessionHandler handler, int maxPacketSize,
             Consumer<UdpClientSession> onClose) {
         this.socket = socket;
         this.server = server;
@@ -44,7 +45,7 @@ final class UdpClientSession implements Session {
     /** Says HELLO every 200 ms until the server answers, within {@code timeout}. */
     static UdpClientSession connect(InetSocketAddress server, SessionHandler handler, Duration timeout, int maxPacketSize,
             Consumer<UdpClientSession> onClose) throws IOException {
-        UdpSocket socket = UdpSocket.connect(server);
+        UdpChannel socket = UdpChannel.connect(server, UdpTransport.LOG);
         boolean done = false;
         try {
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.net.udp.UdpChannel;
 
 /**
  * A plaintext server: one socket, one receive thread ({@code udp-rx-PORT}) that keeps a session per
@@ -24,7 +25,7 @@ import org.minivpn.api.transport.TransportServer;
 final class UdpServer implements TransportServer {
 
     final Counters drops = new Counters();
-    private final UdpSocket socket;
+    private final UdpChannel socket;
     private final InetSocketAddress local;
     private final SessionHandler handler;
     private final Duration idleTimeout;
@@ -60,7 +61,7 @@ final class UdpServer implements TransportServer {
         }
     }
 
-    private UdpServer(UdpSocket socket, SessionHandler handler, Duration idleTimeout, int maxPacketSize,
+    private UdpServer(UdpChannel socket, SessionHandler handler, Duration idleTimeout, int maxPacketSize,
             Consumer<UdpServer> onClose) throws IOException {
         this.socket = socket;
         this.local = socket.localAddress();
@@ -74,7 +75,7 @@ final class UdpServer implements TransportServer {
 
     static UdpServer start(InetSocketAddress bind, SessionHandler handler, Duration idleTimeout, int maxPacketSize,
             Consumer<UdpServer> onClose) throws IOException {
-        UdpSocket socket = UdpSocket.bind(bind);
+        UdpChannel socket = UdpChannel.bind(bind, UdpTransport.LOG);
         try {
             UdpServer server = new UdpServer(socket, handler, idleTimeout, maxPacketSize, onClose);
             server.receiver.start();
