@@ -3,6 +3,7 @@ package org.minivpn.transport.dtls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.bouncycastle.tls.DatagramTransport;
+import org.minivpn.net.udp.UdpChannel;
 
 /**
  * The datagrams of a client handshake, on the client's connected socket. Bouncy Castle calls it

@@ -20,6 +20,7 @@ import org.bouncycastle.tls.TlsTimeoutException;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportException;
+import org.minivpn.net.udp.UdpChannel;
 
 /**
  * A client's session with one server: its own connected UDP socket and one receive thread
@@ -70,7 +71,7 @@ final class DtlsClientSession implements Session {
             DtlsSettings settings, InetSocketAddress server, String serverName, SessionHandler handler, Duration timeout)
             throws IOException {
         int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-        UdpChannel udp = UdpChannel.connect(server);
+        UdpChannel udp = UdpChannel.connect(server, DtlsTransport.LOG);
         boolean done = false;
         try {
             ClientPeer peer = new ClientPeer(crypto, credentials, serverName, settings.pins(), millis);

@@ -16,6 +16,7 @@ import org.bouncycastle.tls.AlertDescription;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.net.udp.UdpChannel;
 
 /**
  * A DTLS server: one UDP socket, one receive thread that demultiplexes every datagram to its
@@ -70,7 +71,7 @@ final class DtlsServer implements TransportServer {
 
     /** Binds {@code bind} and starts the receive thread. */
     static DtlsServer start(DtlsTransport owner, InetSocketAddress bind, SessionHandler handler) throws IOException {
-        UdpChannel udp = UdpChannel.bind(bind);
+        UdpChannel udp = UdpChannel.bind(bind, DtlsTransport.LOG);
         udp.mergeReceived(); // every read is taken record by record, handshakes included
         try {
             DtlsServer server = new DtlsServer(owner, udp, handler);

@@ -20,6 +20,7 @@ import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.transport.TransportException;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.net.udp.UdpChannel;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.minivpn.net.udp.UdpChannel;
 
 /** How the client handshake channel packs flights and sends them again while no answer comes. */
 class ClientHandshakeChannelTest {
@@ -37,7 +38,7 @@ class ClientHandshakeChannelTest {
     @Test
     void aFlightLeavesPackedFromItsEndWhenTheAnswerIsAwaited() throws Exception {
         try (DatagramSocket server = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-                UdpChannel udp = UdpChannel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
+                UdpChannel udp = UdpChannel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), DtlsTransport.LOG)) {
             ClientHandshakeChannel c = new ClientHandshakeChannel(udp, 10_000, 60_000);
             byte[][] flight = {record(1000, 1), record(300, 2), record(100, 3), record(14, 4), record(70, 5)};
             for (byte[] r : flight) {
@@ -58,7 +59,7 @@ class ClientHandshakeChannelTest {
     @Test
     void anUnansweredFlightIsSentAgainEveryCapUntilTheAnswerComes() throws Exception {
         try (DatagramSocket server = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-                UdpChannel udp = UdpChannel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
+                UdpChannel udp = UdpChannel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), DtlsTransport.LOG)) {
             ClientHandshakeChannel c = new ClientHandshakeChannel(udp, 10_000, 300);
             byte[] hello = record(137, 9);
             c.send(hello, 0, hello.length);

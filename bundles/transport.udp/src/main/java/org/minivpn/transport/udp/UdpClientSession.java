@@ -12,11 +12,13 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.net.udp.SegmentBatch;
+import org.minivpn.net.udp.UdpChannel;
 
 /** A plaintext client session: a connected socket and one receive thread ({@code udp-client-rx-HOST:PORT}). */
 final class UdpClientSession implements Session {
 
-    private final UdpSocket socket;
+    private final UdpChannel socket;
     private final InetSocketAddress server;
     private final SessionHandler handler;
     private final int maxPacketSize;
@@ -24,11 +26,12 @@ final class UdpClientSession implements Session {
     private final Thread receiver;
     private final byte[] sendBuf;        // guarded by this
     private final ByteBuffer sendBuffer; // guarded by this
+    private final SegmentBatch batch;    // guarded by this: what sendMore holds back
     private volatile boolean open = true;
     private volatile String closeReason;
     private volatile Object attachment;
 
-    private UdpClientSession(UdpSocket socket, InetSocketAddress server, SessionHandler handler, int maxPacketSize,
+    private UdpClientSession(UdpChannel socket, InetSocketAddress server, SessionHandler handler, int maxPacketSize,
             Consumer<UdpClientSession> onClose) {
         this.socket = socket;
         this.server = server;
@@ -37,6 +40,7 @@ final class UdpClientSession implements Session {
         this.onClose = onClose;
         this.sendBuf = new byte[maxPacketSize + 1];
         this.sendBuffer = ByteBuffer.wrap(sendBuf);
+        this.batch = new SegmentBatch(socket, dropped -> { }); // like send: a full socket buffer drops quietly
         this.receiver = new Thread(this::run, "udp-client-rx-" + server.getHostString() + ":" + server.getPort());
         this.receiver.setDaemon(true);
     }
@@ -44,7 +48,7 @@ final class UdpClientSession implements Session {
     /** Says HELLO every 200 ms until the server answers, within {@code timeout}. */
     static UdpClientSession connect(InetSocketAddress server, SessionHandler handler, Duration timeout, int maxPacketSize,
             Consumer<UdpClientSession> onClose) throws IOException {
-        UdpSocket socket = UdpSocket.connect(server);
+        UdpChannel socket = UdpChannel.connect(server, UdpTransport.LOG);
         boolean done = false;
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -79,13 +83,8 @@ final class UdpClientSession implements Session {
 
     @Override
     public synchronized void send(byte[] buf, int off, int len) throws IOException {
-        if (!open) {
-            throw new ClosedChannelException();
-        }
-        if (len > maxPacketSize) {
-            throw new IOException("a packet of " + len + " bytes is larger than this session's maximum of "
-                    + maxPacketSize + " (max.packet.size in configs/" + UdpTransport.PID + ".cfg)");
-        }
+        check(len);
+        batch.send(); // what sendMore held back goes first
         sendBuf[0] = Wire.DATA;
         System.arraycopy(buf, off, sendBuf, 1, len);
         sendBuffer.clear().limit(len + 1);
@@ -93,6 +92,37 @@ final class UdpClientSession implements Session {
             socket.send(sendBuffer, null);
         } catch (PortUnreachableException e) {
             // the server is away; the relay's keepalive will tell
+        }
+    }
+
+    /**
+     * Holds the packet's datagram back to send it with the next ones in one system call (UDP
+     * segmentation offload, through net.udp), as the DTLS transport does with its records.
+     */
+    @Override
+    public synchronized void sendMore(byte[] buf, int off, int len) throws IOException {
+        check(len);
+        int at = batch.reserve(this, null, len + 1);
+        byte[] out = batch.buffer();
+        out[at] = Wire.DATA;
+        System.arraycopy(buf, off, out, at + 1, len);
+        batch.commit(len + 1);
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+        if (open) {
+            batch.send();
+        }
+    }
+
+    private void check(int len) throws IOException {
+        if (!open) {
+            throw new ClosedChannelException();
+        }
+        if (len > maxPacketSize) {
+            throw new IOException("a packet of " + len + " bytes is larger than this session's maximum of "
+                    + maxPacketSize + " (max.packet.size in configs/" + UdpTransport.PID + ".cfg)");
         }
     }
 
@@ -140,6 +170,7 @@ final class UdpClientSession implements Session {
             open = false;
             closeReason = "closed by this client";
             try {
+                batch.send(); // the packets given before the close, then the BYE
                 sendBuf[0] = Wire.BYE;
                 sendBuffer.clear().limit(1);
                 socket.send(sendBuffer, null);

@@ -16,6 +16,8 @@ import java.util.function.Consumer;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.net.udp.SegmentBatch;
+import org.minivpn.net.udp.UdpChannel;
 
 /**
  * A plaintext server: one socket, one receive thread ({@code udp-rx-PORT}) that keeps a session per
@@ -24,7 +26,7 @@ import org.minivpn.api.transport.TransportServer;
 final class UdpServer implements TransportServer {
 
     final Counters drops = new Counters();
-    private final UdpSocket socket;
+    private final UdpChannel socket;
     private final InetSocketAddress local;
     private final SessionHandler handler;
     private final Duration idleTimeout;
@@ -33,6 +35,7 @@ final class UdpServer implements TransportServer {
     private final Thread receiver;
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final ByteBuffer welcome = ByteBuffer.wrap(new byte[] {Wire.WELCOME});
+    private final SegmentBatch batch; // datagrams of one session at a time; guarded by itself
     private volatile boolean closing;
     private volatile List<Session> snapshot = List.of();
 
@@ -60,7 +63,7 @@ final class UdpServer implements TransportServer {
         }
     }
 
-    private UdpServer(UdpSocket socket, SessionHandler handler, Duration idleTimeout, int maxPacketSize,
+    private UdpServer(UdpChannel socket, SessionHandler handler, Duration idleTimeout, int maxPacketSize,
             Consumer<UdpServer> onClose) throws IOException {
         this.socket = socket;
         this.local = socket.localAddress();
@@ -68,13 +71,14 @@ final class UdpServer implements TransportServer {
         this.idleTimeout = idleTimeout;
         this.maxPacketSize = maxPacketSize;
         this.onClose = onClose;
+        this.batch = new SegmentBatch(socket, dropped -> { }); // like send: a full socket buffer drops quietly
         this.receiver = new Thread(this::run, "udp-rx-" + local.getPort());
         this.receiver.setDaemon(true);
     }
 
     static UdpServer start(InetSocketAddress bind, SessionHandler handler, Duration idleTimeout, int maxPacketSize,
             Consumer<UdpServer> onClose) throws IOException {
-        UdpSocket socket = UdpSocket.bind(bind);
+        UdpChannel socket = UdpChannel.bind(bind, UdpTransport.LOG);
         try {
             UdpServer server = new UdpServer(socket, handler, idleTimeout, maxPacketSize, onClose);
             server.receiver.start();
@@ -121,6 +125,27 @@ final class UdpServer implements TransportServer {
 
     boolean send(ByteBuffer datagram, InetSocketAddress to) throws IOException {
         return socket.send(datagram, to);
+    }
+
+    /**
+     * Puts a data datagram of {@code session} into the server's batch, which holds one session's
+     * run at a time (as the DTLS server's does): another session's datagram sends what is held.
+     */
+    void sendMore(UdpServerSession session, byte[] buf, int off, int len) throws IOException {
+        synchronized (batch) {
+            int at = batch.reserve(session, session.remoteAddress(), len + 1);
+            byte[] out = batch.buffer();
+            out[at] = Wire.DATA;
+            System.arraycopy(buf, off, out, at + 1, len);
+            batch.commit(len + 1);
+        }
+    }
+
+    /** Sends the datagrams of {@code session} that wait in the batch, if any. */
+    void flush(UdpServerSession session) throws IOException {
+        synchronized (batch) {
+            batch.send(session);
+        }
     }
 
     /** Tells the handler that the packets delivered so far are all there is for now. Receive thread. */

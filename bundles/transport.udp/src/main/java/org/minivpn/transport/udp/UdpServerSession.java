@@ -28,6 +28,29 @@ final class UdpServerSession implements Session {
 
     @Override
     public synchronized void send(byte[] buf, int off, int len) throws IOException {
+        check(len);
+        server.flush(this); // what sendMore held back goes first
+        sendBuf[0] = Wire.DATA;
+        System.arraycopy(buf, off, sendBuf, 1, len);
+        sendBuffer.clear().limit(len + 1);
+        server.send(sendBuffer, remote);
+    }
+
+    /** Holds the packet back in the server's batch, to go out with the next ones in one system call. */
+    @Override
+    public synchronized void sendMore(byte[] buf, int off, int len) throws IOException {
+        check(len);
+        server.sendMore(this, buf, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (open) {
+            server.flush(this);
+        }
+    }
+
+    private void check(int len) throws IOException {
         if (!open) {
             throw new ClosedChannelException();
         }
@@ -35,10 +58,6 @@ final class UdpServerSession implements Session {
             throw new IOException("a packet of " + len + " bytes is larger than this session's maximum of "
                     + maxPacketSize + " (max.packet.size in configs/" + UdpTransport.PID + ".cfg)");
         }
-        sendBuf[0] = Wire.DATA;
-        System.arraycopy(buf, off, sendBuf, 1, len);
-        sendBuffer.clear().limit(len + 1);
-        server.send(sendBuffer, remote);
     }
 
     @Override

@@ -123,6 +123,39 @@ class UdpTransportTest {
         }
     }
 
+    @Test
+    void packetsHeldBackBySendMoreLeaveInOrderAtTheFlushBothWays() throws Exception {
+        UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
+        Collector atServer = new Collector(false);
+        Collector atClient = new Collector(false);
+        try (TransportServer server = transport.listen(LOOPBACK, atServer)) {
+            Session client = transport.connect(server.localAddress(), null, atClient, Duration.ofSeconds(5));
+            byte[][] packets = new byte[20][];
+            for (int i = 0; i < packets.length; i++) {
+                packets[i] = new byte[i < 15 ? 1200 : 700 + i]; // a run of equal ones, then a run breaker each
+                packets[i][0] = 0x45;
+                packets[i][1] = (byte) i;
+                client.sendMore(packets[i], 0, packets[i].length);
+            }
+            client.flush();
+            for (byte[] p : packets) {
+                assertArrayEquals(p, atServer.packets.poll(5, TimeUnit.SECONDS), "client to server, in order");
+            }
+            Session atServerSide = server.sessions().get(0);
+            for (byte[] p : packets) {
+                atServerSide.sendMore(p, 0, p.length);
+            }
+            atServerSide.send(packets[0], 0, packets[0].length); // after what was held
+            for (byte[] p : packets) {
+                assertArrayEquals(p, atClient.packets.poll(5, TimeUnit.SECONDS), "server to client, in order");
+            }
+            assertArrayEquals(packets[0], atClient.packets.poll(5, TimeUnit.SECONDS), "and the one sent at once last");
+            client.close();
+        } finally {
+            transport.deactivate();
+        }
+    }
+
     /** A fresh client connects to {@code server} (which echoes) and gets its packet back. */
     private static void assertCarriesAPacket(UdpTransport transport, TransportServer server) throws Exception {
         Collector atClient = new Collector(false);

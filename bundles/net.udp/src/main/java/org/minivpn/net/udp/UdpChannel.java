@@ -1,28 +1,30 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.net.udp;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
-import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A UDP socket whose every wait is bounded: a non-blocking channel with its own selector, which
  * another thread can {@link #wakeup()}. Receiving is for one thread at a time; sending is safe from
- * any number of threads, but {@link #sendSegments} (UDP segmentation offload, see {@link Gso}) from
- * one at a time. In steady state nothing here allocates.
+ * any number of threads, but {@link #sendSegments} (UDP segmentation offload) from one at a time.
+ * In steady state nothing here allocates. Sockets are opened by {@link #bind} (a server's) and
+ * {@link #connect} (a client's); closing one ends every wait on it.
  */
-final class UdpChannel implements Closeable {
+public final class UdpChannel implements Closeable {
 
     private static final Consumer<SelectionKey> IGNORE = key -> { };
     private static final int SOCKET_BUFFER = 4 << 20;
@@ -35,21 +37,20 @@ final class UdpChannel implements Closeable {
     private static final int EINVAL = 22;
     private static final int EADDRNOTAVAIL = 99;
     private static final int EDESTADDRREQ = 89;
-    private static final AtomicBoolean MARK_FAILURE_TOLD = new AtomicBoolean();
-    /** The mark of the client sockets {@link #connect(InetSocketAddress)} opens on this thread; see {@link #marking}. */
-    private static final ThreadLocal<Integer> CLIENT_MARK = new ThreadLocal<>();
 
     private final DatagramChannel channel;
     private final Selector selector;
     private final InetSocketAddress remote; // the server of a client socket; null for a server socket
+    private final Logger log;
     private final Object repinLock = new Object();
     private volatile long lastRepin; // System.nanoTime() of the last re-connect; guarded by repinLock for writes
     private Gso.Sender gso; // null without segmentation offload; guarded by the batch sender's lock
     private final OffloadFallback fallback = new OffloadFallback(); // guarded by the batch sender's lock
 
-    private UdpChannel(DatagramChannel channel, boolean ipv6, InetSocketAddress remote) throws IOException {
+    UdpChannel(DatagramChannel channel, boolean ipv6, InetSocketAddress remote, Logger log) throws IOException {
         this.channel = channel;
         this.remote = remote;
+        this.log = log;
         this.selector = Selector.open();
         try {
             channel.configureBlocking(false);
@@ -75,7 +76,7 @@ final class UdpChannel implements Closeable {
      * Lets the kernel merge runs of datagrams from one sender into one read (UDP_GRO), when it can;
      * the reader must then take each read as a sequence of records. Returns whether it will.
      */
-    boolean mergeReceived() {
+    public boolean mergeReceived() {
         try {
             return Gso.mergeReceived(channel);
         } catch (LinkageError e) {
@@ -84,7 +85,7 @@ final class UdpChannel implements Closeable {
     }
 
     /** Whether {@link #sendSegments} sends many datagrams in one call; if not, it sends them one by one. */
-    boolean offloads() {
+    public boolean offloads() {
         return gso != null;
     }
 
@@ -93,43 +94,22 @@ final class UdpChannel implements Closeable {
      * (IPV6_V6ONLY off, which the JDK sets on every IPv6 socket), so one socket serves clients of
      * both families, IPv4 ones as IPv4-mapped addresses, which the JDK hands over as plain IPv4
      * addresses, as wireguard-go and OpenVPN's {@code proto udp6} with {@code bind ipv6only} off do.
-     * Where the kernel or the JVM has no IPv6, {@code ::} falls back to {@code 0.0.0.0}. An explicit
-     * address, {@code 0.0.0.0} included, binds that address only.
+     * Where the kernel or the JVM has no IPv6, {@code ::} falls back to {@code 0.0.0.0} (said on
+     * {@code log}). An explicit address, {@code 0.0.0.0} included, binds that address only.
+     *
+     * @param log where this socket reports what happens to it: its owner's logger, so that the log
+     *     names the transport
      */
-    static UdpChannel bind(InetSocketAddress local) throws IOException {
-        if (local.getAddress() instanceof java.net.Inet6Address v6 && v6.isAnyLocalAddress()) {
-            try {
-                return bind(local, StandardProtocolFamily.INET6);
-            } catch (java.net.BindException e) {
-                throw e; // the port is taken: IPv4 would say the same
-            } catch (UnsupportedOperationException | java.net.SocketException e) {
-                InetSocketAddress v4 = new InetSocketAddress("0.0.0.0", local.getPort());
-                DtlsTransport.LOG.log(System.Logger.Level.WARNING, "no IPv6 here (" + e.getMessage() + "): listening on "
-                        + v4 + " for IPv4 clients only");
-                return bind(v4, StandardProtocolFamily.INET);
-            }
-        }
-        return bind(local, family(local));
-    }
-
-    private static UdpChannel bind(InetSocketAddress local, StandardProtocolFamily family) throws IOException {
-        DatagramChannel channel = DatagramChannel.open(family);
-        try {
-            channel.bind(local);
-            return new UdpChannel(channel, family == StandardProtocolFamily.INET6, null);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+    public static UdpChannel bind(InetSocketAddress local, Logger log) throws IOException {
+        return Opening.bind(local, log);
     }
 
     /**
      * A client socket on an ephemeral port, connected to {@code remote}, with the firewall mark that
      * {@link #marking} gives this thread (none outside it).
      */
-    static UdpChannel connect(InetSocketAddress remote) throws IOException {
-        Integer mark = CLIENT_MARK.get();
-        return connect(remote, mark == null ? 0 : mark);
+    public static UdpChannel connect(InetSocketAddress remote, Logger log) throws IOException {
+        return Opening.connect(remote, Opening.threadMark(), log);
     }
 
     /**
@@ -140,62 +120,28 @@ final class UdpChannel implements Closeable {
      * cannot be set (no CAP_NET_ADMIN), the socket is used unmarked and this is said once: the
      * route configurator then finds no marked socket and keeps a host route to the server instead.
      */
-    static UdpChannel connect(InetSocketAddress remote, int mark) throws IOException {
-        DatagramChannel channel = DatagramChannel.open(family(remote));
-        try {
-            if (mark != 0) {
-                mark(channel, mark);
-            }
-            channel.connect(remote);
-            return new UdpChannel(channel, family(remote) == StandardProtocolFamily.INET6, remote);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+    public static UdpChannel connect(InetSocketAddress remote, int mark, Logger log) throws IOException {
+        return Opening.connect(remote, mark, log);
     }
 
     /**
      * Runs {@code open} with {@code mark} as the firewall mark of the client sockets that
-     * {@link #connect(InetSocketAddress)} opens on this thread meanwhile; 0 for none. The DTLS
+     * {@link #connect(InetSocketAddress, Logger)} opens on this thread meanwhile; 0 for none. A
      * transport wraps a client's handshake in it, so that the session's socket is marked before
      * its first datagram.
      */
-    static <T> T marking(int mark, Opener<T> open) throws IOException {
-        CLIENT_MARK.set(mark);
-        try {
-            return open.open();
-        } finally {
-            CLIENT_MARK.remove();
-        }
+    public static <T> T marking(int mark, Opener<T> open) throws IOException {
+        return Opening.marking(mark, open);
     }
 
     /** Opens something that holds a client socket. */
-    interface Opener<T> {
+    @ConsumerType
+    @FunctionalInterface
+    public interface Opener<T> {
         T open() throws IOException;
     }
 
-    private static void mark(DatagramChannel channel, int mark) {
-        int errno;
-        try {
-            errno = Gso.mark(channel, mark);
-        } catch (LinkageError e) {
-            errno = -1; // no JNA in this framework
-        }
-        if (errno != 0 && MARK_FAILURE_TOLD.compareAndSet(false, true)) {
-            DtlsTransport.LOG.log(System.Logger.Level.WARNING, "cannot set the firewall mark 0x"
-                    + Integer.toHexString(mark) + " on the tunnel's socket (" + (errno == 1 ? "EPERM: the appliance"
-                    + " needs CAP_NET_ADMIN, i.e. root" : errno < 0 ? "no native access: bin/minivpn passes"
-                    + " --add-exports java.base/sun.nio.ch=ALL-UNNAMED and ships JNA" : "errno " + errno)
-                    + "); the routes keep a host route to the server instead of policy routing (said once)");
-        }
-    }
-
-    private static StandardProtocolFamily family(InetSocketAddress address) {
-        return address.getAddress() instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6
-                : StandardProtocolFamily.INET;
-    }
-
-    InetSocketAddress localAddress() throws IOException {
+    public InetSocketAddress localAddress() throws IOException {
         return (InetSocketAddress) channel.getLocalAddress();
     }
 
@@ -203,7 +149,7 @@ final class UdpChannel implements Closeable {
      * Receives one datagram into {@code into} (from its position), waiting at most
      * {@code timeoutMillis} or until {@link #wakeup()}. Returns the sender, or null.
      */
-    InetSocketAddress receive(ByteBuffer into, long timeoutMillis) throws IOException {
+    public InetSocketAddress receive(ByteBuffer into, long timeoutMillis) throws IOException {
         InetSocketAddress from = (InetSocketAddress) channel.receive(into);
         if (from != null || timeoutMillis <= 0) {
             return from;
@@ -213,7 +159,7 @@ final class UdpChannel implements Closeable {
     }
 
     /** For a connected socket: like {@link #receive}, returning the length, or -1 when none came. */
-    int read(ByteBuffer into, long timeoutMillis) throws IOException {
+    public int read(ByteBuffer into, long timeoutMillis) throws IOException {
         int n = readConnected(into);
         if (n > 0 || timeoutMillis <= 0) {
             return n > 0 ? n : -1;
@@ -243,7 +189,7 @@ final class UdpChannel implements Closeable {
      * drops the datagram and returns false, as a full network queue would. A client socket whose
      * send fails is re-connected (see {@link #repin}) and the datagram tried once more.
      */
-    boolean send(ByteBuffer from, InetSocketAddress to) throws IOException {
+    public boolean send(ByteBuffer from, InetSocketAddress to) throws IOException {
         long deadline = 0;
         boolean repinned = false;
         while (true) {
@@ -301,12 +247,12 @@ final class UdpChannel implements Closeable {
                 channel.connect(remote);
                 InetSocketAddress after = (InetSocketAddress) channel.getLocalAddress();
                 if (before != null && !after.getAddress().equals(before.getAddress())) {
-                    DtlsTransport.LOG.log(System.Logger.Level.INFO, "the tunnel's socket to " + remote + " now sends"
+                    log.log(Level.INFO, "the tunnel's socket to " + remote + " now sends"
                             + " from " + after + " (was " + before + ": that address is gone or no longer routes there)");
                 }
                 return true;
             } catch (IOException | RuntimeException e) {
-                DtlsTransport.LOG.log(System.Logger.Level.DEBUG, "connecting the socket to " + remote + " anew failed: "
+                log.log(Level.DEBUG, "connecting the socket to " + remote + " anew failed: "
                         + e + "; tried again at the next send");
                 return false;
             }
@@ -336,7 +282,7 @@ final class UdpChannel implements Closeable {
      * {@link #send}, waits at most 2 ms for room and returns false when the records were dropped.
      * Callers serialise their calls of this method.
      */
-    boolean sendSegments(ByteBuffer from, int segment, InetSocketAddress to) throws IOException {
+    public boolean sendSegments(ByteBuffer from, int segment, InetSocketAddress to) throws IOException {
         Gso.Sender sender = gso;
         if (sender != null && fallback.mayTry(to, System.nanoTime())) {
             long deadline = 0;
@@ -360,10 +306,10 @@ final class UdpChannel implements Closeable {
                 if (r < 0) {
                     if (fallback.failed(to, -r, System.nanoTime())) {
                         gso = null;
-                        DtlsTransport.LOG.log(System.Logger.Level.INFO, "UDP segmentation offload failed (errno " + -r
+                        log.log(Level.INFO, "UDP segmentation offload failed (errno " + -r
                                 + "): this socket cannot segment; one datagram per record from now on");
                     } else {
-                        DtlsTransport.LOG.log(System.Logger.Level.DEBUG, "UDP segmentation offload to " + to
+                        log.log(Level.DEBUG, "UDP segmentation offload to " + to
                                 + " failed (errno " + -r + "); one datagram per record to it for a while");
                     }
                     break;
@@ -391,7 +337,7 @@ final class UdpChannel implements Closeable {
     }
 
     /** Makes a waiting {@link #receive} or {@link #read} return now. Any thread. */
-    void wakeup() {
+    public void wakeup() {
         selector.wakeup();
     }
 

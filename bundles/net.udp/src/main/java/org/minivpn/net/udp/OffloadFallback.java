@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.net.udp;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.net.udp;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
@@ -31,7 +31,7 @@ final class Gso {
     /** At most this many bytes per send: the UDP length field's limit, less the headers. */
     static final int MAX_BYTES = 65000;
 
-    private static final Logger LOG = DtlsTransport.LOG;
+    private static final Logger LOG = System.getLogger("org.minivpn.net.udp");
     private static final int SOL_SOCKET = 1;
     private static final int SO_MARK = 36;
     private static final int SOL_UDP = 17;

@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.net.udp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,17 +21,18 @@ import org.junit.jupiter.api.Test;
 /**
  * The client socket under a changing network, in namespaces this test makes:
  * <pre>
- *  mvdt-cl-* (client)                              mvdt-sv-* (gateway and server)
+ *  mvnu-cl-* (client)                              mvnu-sv-* (gateway and server)
  *    up0 198.18.30.2/24 -----------veth----------- up0 198.18.30.1/24, 198.18.32.1/24
  *    default via 198.18.30.1                       lo 198.18.31.1: the server, UDP 1194
  *    mvtun0: a TUN nobody reads
  *    policy routing as wg-quick's: unmarked packets into mvtun0, mark 0x6d76 by the main table
  * </pre>
  */
-class ClientSocketPathTest {
+class UdpChannelPathTest {
 
     private static final InetSocketAddress SERVER = new InetSocketAddress(address("198.18.31.1"), 1194);
     private static final int MARK = 0x6d76;
+    private static final System.Logger LOG = System.getLogger("org.minivpn.net.udp.test");
 
     private TestNetns client;
     private TestNetns server;
@@ -77,8 +78,8 @@ class ClientSocketPathTest {
 
     @Test
     void aMarkedSocketReachesTheServerByTheMainTableAndAnUnmarkedOneDoesNot() throws Exception {
-        try (UdpChannel marked = client.call(() -> UdpChannel.connect(SERVER, MARK));
-                UdpChannel unmarked = client.call(() -> UdpChannel.connect(SERVER, 0))) {
+        try (UdpChannel marked = client.call(() -> UdpChannel.connect(SERVER, MARK, LOG));
+                UdpChannel unmarked = client.call(() -> UdpChannel.connect(SERVER, 0, LOG))) {
             assertEquals(address("198.18.30.2"), marked.localAddress().getAddress(), "the underlay's address");
             send(unmarked, "unmarked");
             send(marked, "marked");
@@ -87,9 +88,9 @@ class ClientSocketPathTest {
     }
 
     @Test
-    void theTransportMarksTheClientSocketsItOpensOnlyWhileMarking() throws Exception {
-        try (UdpChannel marked = client.call(() -> UdpChannel.marking(MARK, () -> UdpChannel.connect(SERVER)));
-                UdpChannel plain = client.call(() -> UdpChannel.connect(SERVER))) {
+    void aClientSocketIsMarkedOnlyWhileMarking() throws Exception {
+        try (UdpChannel marked = client.call(() -> UdpChannel.marking(MARK, () -> UdpChannel.connect(SERVER, LOG)));
+                UdpChannel plain = client.call(() -> UdpChannel.connect(SERVER, LOG))) {
             send(plain, "plain");
             send(marked, "marked");
             assertEquals("marked", receive().text);
@@ -98,7 +99,7 @@ class ClientSocketPathTest {
 
     @Test
     void afterTheClientsAddressMovesTheSocketSendsFromTheNewOneOnTheSamePort() throws Exception {
-        try (LogCapture log = new LogCapture(); UdpChannel udp = client.call(() -> UdpChannel.connect(SERVER, MARK))) {
+        try (LogCapture log = new LogCapture(LOG.getName()); UdpChannel udp = client.call(() -> UdpChannel.connect(SERVER, MARK, LOG))) {
             send(udp, "before");
             Received first = receive();
             assertEquals("before", first.text);
@@ -127,7 +128,7 @@ class ClientSocketPathTest {
 
     @Test
     void withNoRouteAtAllASendFailsWithAClearErrorAndTheSocketRecoversOnceThereIsOne() throws Exception {
-        try (UdpChannel udp = client.call(() -> UdpChannel.connect(SERVER, MARK))) {
+        try (UdpChannel udp = client.call(() -> UdpChannel.connect(SERVER, MARK, LOG))) {
             client.ip("addr", "del", "198.18.30.2/24", "dev", "up0");
             IOException e = assertThrows(IOException.class, () -> udp.send(ByteBuffer.wrap(new byte[] {1}), null));
             assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), String.valueOf(e));
@@ -141,16 +142,6 @@ class ClientSocketPathTest {
             assertEquals("back", r.text);
             assertEquals(address("198.18.30.9"), r.from.getAddress());
         }
-    }
-
-    @Test
-    void theSocketMarkSettingIsDecimalOrHexAndABadOneMarksNothing() {
-        assertEquals(0x6d76, DtlsTransport.socketMark("0x6d76"));
-        assertEquals(28022, DtlsTransport.socketMark(" 28022 "));
-        assertEquals(0, DtlsTransport.socketMark(""));
-        assertEquals(0, DtlsTransport.socketMark("mark"));
-        assertEquals(0, DtlsTransport.socketMark("0x100000000"));
-        assertEquals(0xffffffff, DtlsTransport.socketMark("0xffffffff"));
     }
 
     private record Received(String text, InetSocketAddress from) {

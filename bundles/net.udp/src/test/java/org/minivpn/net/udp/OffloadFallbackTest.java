@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.net.udp;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
