@@ -44,6 +44,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " each try takes up to handshake.timeout.seconds")
     int connect_timeout_seconds() default 30;
 
+    /** DTLS 1.2 has no key update: a new session replaces the keys (RFC 9147 4.5.3's AES-GCM record limit). */
+    @AttributeDefinition(description = "records under one key, in either direction, after which the client moves to a new"
+            + " session (make-before-break); 0 for never")
+    long rekey_records() default 1L << 24;
+
+    @AttributeDefinition(description = "seconds after which the client moves to a new session with new keys; 0 for never")
+    int rekey_seconds() default 3600;
+
     @AttributeDefinition(description = "milliseconds to wait for the server's configuration after the handshake")
     int config_wait_millis() default 3000;
 

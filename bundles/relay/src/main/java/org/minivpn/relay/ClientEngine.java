@@ -46,11 +46,11 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private final Object sendLock = new Object();
     private final Object tunWriteLock = new Object(); // the receive thread writes packets, the TUN thread ICMPv6 errors
     private final Ipv6Block ipv6Block; // drops on the TUN loop thread only
-    private final byte[] control = new byte[Wire.PING_LENGTH]; // guarded by sendLock
-    private final byte[] ping = new byte[Wire.PING_LENGTH]; // guarded by sendLock
     private final HelloExchange hello;
+    private final ClientControl control;
     private final Dialer dialer;
     private final Keepalive keepalive;
+    private final Rekey rekey;
     private final TunLoop tunLoop;
     private final Reconnector reconnector;
     private final ClientTunnel tunnel;
@@ -62,6 +62,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private volatile Instant since = Instant.now();
     private volatile int reconnects;
     private volatile Instant connectedAt;
+    private volatile Instant keyedAt; // when the session in use was made: its keys' age
+    private volatile String transportType = ""; // of the session in use
+    private final Outcomes moves = new Outcomes();
     private volatile long lostNanos; // when the last session was lost
 
     ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
@@ -75,6 +78,8 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         this.hello = new HelloExchange(settings);
         this.dialer = new Dialer(transports, settings, server, hello, this);
         this.keepalive = new Keepalive(settings);
+        this.control = new ClientControl(hello, keepalive, sendLock);
+        this.rekey = new Rekey(settings.rekey());
         this.tunLoop = new TunLoop(tun, this);
         this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
@@ -93,6 +98,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             applyTun(pushed);
             tunnel.route();
             keepalive.heard(System.nanoTime());
+            keyed();
             session = s;
         } catch (IOException | RuntimeException e) {
             running = false;
@@ -146,30 +152,14 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             }
             return;
         }
-        hello.heardControl();
-        byte type = len > 0 ? buf[off] : 0;
-        switch (type) {
-            case Wire.CONFIG -> hello.config(buf, off, len);
-            case Wire.PING -> {
-                if (len == Wire.PING_LENGTH && !keepalive.plain()) {
-                    synchronized (sendLock) {
-                        sendControl(s, control, Wire.pong(buf, off, control));
-                    }
-                }
-            }
-            case Wire.PONG -> {
-                if (len == Wire.PING_LENGTH) {
-                    keepalive.pong(Wire.getLong(buf, off + 1), System.nanoTime());
-                }
-            }
-            case Wire.GOODBYE -> {
-                String goodbye = Wire.goodbyeReason(buf, off, len);
-                LOG.log(Level.WARNING, "the server said goodbye: " + goodbye);
-                hello.goodbye(goodbye);
+        switch (control.received(s, s == handshaking, buf, off, len)) {
+            case GOODBYE -> {
                 s.close();
-                sessionLost(s, "the server said: " + goodbye);
+                sessionLost(s, "the server said: " + control.goodbye());
             }
-            default -> counters.droppedIn++;
+            case UNKNOWN -> counters.droppedIn++;
+            default -> {
+            }
         }
     }
 
@@ -210,11 +200,15 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
                 s.close();
             }
             case PING -> {
-                synchronized (sendLock) {
-                    sendControl(s, ping, Wire.ping(ping, Wire.PING, now));
+                if (!control.ping(s, now)) {
+                    counters.droppedOut++;
                 }
             }
             default -> {
+                String why = keepalive.plain() ? null : rekey.due(now, counters.packetsOut, counters.packetsIn);
+                if (why != null) {
+                    reconnector.move(why);
+                }
             }
         }
     }
@@ -234,15 +228,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
             synchronized (sendLock) {
                 s.flush();
             }
-        } catch (IOException e) {
-            counters.droppedOut++;
-        }
-    }
-
-    /** Sends a control record (and what data is held back before it); the caller holds sendLock. A failure is counted, as for data. */
-    private void sendControl(Session s, byte[] b, int len) {
-        try {
-            s.send(b, 0, len);
         } catch (IOException e) {
             counters.droppedOut++;
         }
@@ -299,11 +284,13 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
      */
     @Override
     public void reestablish() throws IOException {
+        handshaking = null;
         Session s = dialer.dial();
         handshaking = s;
         List<IpPrefix> before = tunnel.addresses();
         applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
         keepalive.heard(System.nanoTime());
+        keyed();
         session = s;
         reconnects++;
         List<IpPrefix> now = tunnel.addresses();
@@ -312,12 +299,83 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     }
 
 
-    /** Drops the current session so that the next one is made with the transport chosen now. */
+    /**
+     * Makes a new session beside the current one and moves the tunnel onto it, make-before-break: a
+     * rekey ({@link Rekey}), or the transport chosen now. The server lets the new session of the same
+     * identity replace the old one and gives it the same address (one session per identity,
+     * {@link Admission#opened}); until the new one has its configuration, packets go through the old
+     * one, whose goodbye and close are then no loss ({@link Reconnector} checks which session a loss
+     * names). On failure the old session stays in use if it is still open. On the reconnect thread.
+     */
+    @Override
+    public void move(String reason) {
+        Session old = session;
+        if (old == null || !running || keepalive.plain()) {
+            return;
+        }
+        long start = System.nanoTime();
+        long droppedBefore = counters.droppedOut;
+        List<IpPrefix> before = tunnel.addresses();
+        Session s = null;
+        handshaking = null; // until the new one is known: the old one's goodbye must not end the new hello
+        try {
+            s = dialer.dial();
+            handshaking = s;
+            applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
+            keepalive.heard(System.nanoTime());
+            keyed();
+            session = s;
+        } catch (IOException | RuntimeException e) {
+            handshaking = old;
+            if (s != null) {
+                s.close();
+            }
+            moved("could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays");
+            return;
+        }
+        old.close();
+        List<IpPrefix> now = tunnel.addresses();
+        moved("moved to a new " + dialer.transportType() + " session (" + reason + ") in "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms, " + (counters.droppedOut - droppedBefore)
+                + " packets dropped meanwhile, " + (before.equals(now) ? "same address " + now : "new address " + now));
+    }
+
+    private void moved(String outcome) {
+        LOG.log(outcome.startsWith("moved") ? Level.INFO : Level.WARNING, outcome);
+        moves.add(outcome);
+    }
+
+    /**
+     * Moves to a new session made with the transport chosen now ({@link #move}) and waits up to
+     * {@code timeout} for it to be made or to fail: what happened (the interruption it cost), or why not.
+     */
+    String moveNow(String reason, Duration timeout) throws InterruptedException {
+        long before = moves.count();
+        reconnect(reason);
+        String outcome = moves.awaitAfter(before, System.nanoTime() + timeout.toNanos(), () -> running);
+        return outcome != null ? outcome : "no move within " + timeout.toSeconds() + " s" + (running ? "" : ": disconnected");
+    }
+
+    /**
+     * Moves to a new session made with the transport chosen now ({@link #move}), on the reconnect
+     * thread; with a plain server, drops the session and makes a new one.
+     */
     void reconnect(String reason) {
         Session s = session;
         if (s != null && running) {
-            sessionLost(s, reason);
+            if (keepalive.plain()) {
+                sessionLost(s, reason); // a plain server takes no second session beside the first: break, then make
+            } else {
+                reconnector.move(reason);
+            }
         }
+    }
+
+    /** A new session is about to be the one in use: its keys' age and transport start now. */
+    private void keyed() {
+        rekey.keyed(System.nanoTime(), counters.packetsOut, counters.packetsIn);
+        keyedAt = Instant.now();
+        transportType = dialer.transportType();
     }
 
     // state
@@ -330,11 +388,11 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         Session s = session;
         PushedConfig c = tunnel.config();
         long rtt = keepalive.rttNanos();
-        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), dialer.transportType(),
+        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
                 reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
                 state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
-                tunLoop.failures(), keepalive.plain(), s == null ? "" : s.cryptoBackend());
+                tunLoop.failures(), keepalive.plain(), s == null ? "" : s.cryptoBackend(), s == null ? null : keyedAt);
     }
 
     Traffic traffic() {
@@ -360,7 +418,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         if (s != null && !keepalive.plain()) {
             byte[] bye = Wire.goodbye("the client disconnected");
             synchronized (sendLock) {
-                sendControl(s, bye, bye.length);
+                ClientControl.send(s, bye, bye.length); // the last record: a failure changes nothing
             }
         }
         tunLoop.stop();

@@ -43,6 +43,8 @@ public final class ClientRelay implements VpnClient {
 
     private static final Logger LOG = System.getLogger(ClientRelay.class.getName());
     private static final String CONFIG_FILE = "configs/org.minivpn.relay.client.cfg";
+    /** How long vpn:connect -t waits for a move: a handshake (10 s by default) and the configuration after it. */
+    private static final java.time.Duration MOVE_WAIT = java.time.Duration.ofSeconds(20);
 
     private final TransportChoice transports = new TransportChoice();
     private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
@@ -137,16 +139,56 @@ public final class ClientRelay implements VpnClient {
             request = configuredServer(request);
         }
         ClientEngine e;
+        ClientEngine moving = null;
         synchronized (this) {
-            if (engine != null && engine.state() != ClientState.DISCONNECTED) {
+            if (engine != null && engine.state() == ClientState.CONNECTED && request.transport() != null
+                    && engine.status().server().equals(label(request))) {
+                Requirements.transport(currentTransport(), request.transport(), transports, CONFIG_FILE);
+                requestedTransport = request.transport();
+                moving = engine;
+            } else if (engine != null && engine.state() != ClientState.DISCONNECTED) {
                 throw new IllegalStateException("already " + engine.state().name().toLowerCase() + " to "
-                        + engine.status().server() + ": vpn:disconnect first");
+                        + engine.status().server() + ": vpn:disconnect first (or vpn:connect -t TYPE to the same server"
+                        + " moves the tunnel to another transport)");
             }
+        }
+        if (moving != null) {
+            move(moving, request.transport());
+            return;
+        }
+        synchronized (this) {
             e = newEngine(request);
             engine = e;
             engineTun = tun;
         }
         e.connect(); // outside the lock: status() stays answerable while the handshake runs
+    }
+
+    /**
+     * Moves the connected tunnel onto a new session over {@code type}, make-before-break (the same
+     * address, routes and kill switch; {@link ClientEngine#move}), and waits for it.
+     */
+    private void move(ClientEngine e, String type) throws IOException {
+        try {
+            String outcome = e.moveNow("vpn:connect -t " + type, MOVE_WAIT);
+            if (!outcome.startsWith("moved")) {
+                throw new IOException(outcome);
+            }
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while moving the tunnel to " + type);
+        }
+    }
+
+    /** The label of the server {@code request} names (address:port, [IPv6]:port), as a connected engine's status shows it. */
+    private static String label(ConnectRequest request) {
+        try {
+            InetAddress a = InetAddress.getByName(request.host());
+            String host = a.getHostAddress();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + request.port();
+        } catch (UnknownHostException e) {
+            return "";
+        }
     }
 
     private ConnectRequest configuredServer(ConnectRequest request) throws IOException {
@@ -193,8 +235,7 @@ public final class ClientRelay implements VpnClient {
         // verify-x509-name do, so another server certificate of the same CA is refused.
         String serverName = !c.server_name().isBlank() ? c.server_name().strip() : request.host();
         ClientSettings settings = settings(c, serverName, request.splitTunnel(), request.plain());
-        String label = (address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]" : address.getHostAddress())
-                + ":" + request.port();
+        String label = label(request);
         return new ClientEngine(t, this::currentTransport, r, settings, new InetSocketAddress(address, request.port()),
                 label, this::notifyListeners);
     }
@@ -230,7 +271,7 @@ public final class ClientRelay implements VpnClient {
                             Duration.ofMillis(c.probe_interval_millis()), Duration.ofMillis(c.probe_dead_millis()),
                             Duration.ofSeconds(c.plain_silence_seconds())),
                     Duration.ofSeconds(Math.max(c.connect_timeout_seconds(), c.handshake_timeout_seconds())),
-                    onOff("dns", c.dns()));
+                    onOff("dns", c.dns())).withRekey(new Rekey.Limits(c.rekey_records(), Duration.ofSeconds(c.rekey_seconds())));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }

@@ -25,13 +25,28 @@ import org.minivpn.api.IpPrefix;
  * @param connectTimeout how long a first connect keeps trying while handshakes time out
  * @param dns true to use the resolvers the server pushes while connected; false ({@code dns = off})
  *     to leave name resolution alone
+ * @param rekey when the client moves to a new session to replace its keys
  */
 record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
         Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
-        boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout, boolean dns) {
+        boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout, boolean dns, Rekey.Limits rekey) {
 
     ClientSettings {
         staticAddresses = List.copyOf(staticAddresses);
+    }
+
+    /** Settings that rekey at the default limits. */
+    ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
+            Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
+            boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout, boolean dns) {
+        this(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait, keepalive, timeout,
+                reconnectMax, plain, plainTimeout, deadPeer, connectTimeout, dns, Rekey.Limits.DEFAULT);
+    }
+
+    /** The same settings, rekeying at {@code limits}. */
+    ClientSettings withRekey(Rekey.Limits limits) {
+        return new ClientSettings(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait,
+                keepalive, timeout, reconnectMax, plain, plainTimeout, deadPeer, connectTimeout, dns, limits);
     }
 
     /** Settings with the default dead-peer detection that use the resolvers a server pushes. */

@@ -36,7 +36,7 @@ final class Dialer {
         this.handler = handler;
     }
 
-    /** The type of the transport of the last handshake, or "" before the first. */
+    /** The type of the transport of the last handshake tried, or "" before the first. */
     String transportType() {
         return transportType;
     }

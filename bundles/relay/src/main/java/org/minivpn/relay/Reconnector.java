@@ -26,6 +26,12 @@ final class Reconnector {
 
         /** Makes a new session and starts using it, or throws with the reason it could not. */
         void reestablish() throws IOException;
+
+        /**
+         * Makes a new session beside the one in use and moves onto it (a rekey, another transport);
+         * on failure the one in use stays. Never throws.
+         */
+        void move(String reason);
     }
 
     private static final Logger LOG = System.getLogger(Reconnector.class.getName());
@@ -38,6 +44,7 @@ final class Reconnector {
     private volatile boolean running = true;
     private Object lost; // guarded by signal: the session told lost and not yet taken, or null
     private String lostReason; // guarded by signal
+    private String moveReason; // guarded by signal: a move asked for and not yet made, or null
 
     /**
      * @param tunName names the thread
@@ -71,6 +78,16 @@ final class Reconnector {
         }
     }
 
+    /** A move is wanted ({@link Target#move}); a loss told meanwhile goes first. Moves asked before the thread takes one are the same move. */
+    void move(String reason) {
+        synchronized (signal) {
+            if (moveReason == null) {
+                moveReason = reason;
+            }
+            signal.notifyAll();
+        }
+    }
+
     /** Ends the thread, waking it from any wait, and waits up to two seconds for a try under way. */
     void stop() {
         running = false;
@@ -91,8 +108,9 @@ final class Reconnector {
         while (running) {
             String reason;
             Object session;
+            String move;
             synchronized (signal) {
-                while (running && lost == null) {
+                while (running && lost == null && moveReason == null) {
                     try {
                         signal.wait(1000);
                     } catch (InterruptedException e) {
@@ -102,9 +120,15 @@ final class Reconnector {
                 reason = lostReason;
                 session = lost;
                 lost = null;
+                move = session == null ? moveReason : null;
+                moveReason = null; // a reconnect makes new keys on the transport chosen now, as a move would
             }
             if (!running) {
                 return;
+            }
+            if (move != null) {
+                target.move(move);
+                continue;
             }
             if (!target.drop(session, reason)) {
                 continue;

@@ -31,6 +31,8 @@ final class LoopbackTransport implements Transport {
     private final Map<InetSocketAddress, Listener> listeners = new ConcurrentHashMap<>();
     private final AtomicInteger ports = new AtomicInteger(40000);
     volatile boolean partitioned;
+    /** New sessions fail to connect; the open ones go on. */
+    volatile boolean refuseNew;
     volatile String clientIdentity = "client";
     final List<LoopSession> opened = new ArrayList<>();
 
@@ -76,7 +78,7 @@ final class LoopbackTransport implements Transport {
 
     private Session connect(InetSocketAddress server, SessionHandler handler, String identity) throws IOException {
         Listener l = listeners.get(server);
-        if (l == null || partitioned) {
+        if (l == null || partitioned || refuseNew) {
             throw new ConnectException("nothing answers at " + server);
         }
         InetSocketAddress local = new InetSocketAddress("127.0.0.1", ports.incrementAndGet());

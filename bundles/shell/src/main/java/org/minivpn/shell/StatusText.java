@@ -39,6 +39,8 @@ final class StatusText {
         line(out, "transport", s.transport());
         line(out, "cipher", s.cipherSuite());
         line(out, "crypto", s.cryptoBackend().isEmpty() ? "" : s.cryptoBackend() + " backend");
+        line(out, "keys", s.keyedAt() == null ? "" : "made " + Duration.between(s.keyedAt(), now).toSeconds()
+                + " s ago (a new session replaces them: rekey.records, rekey.seconds)");
         line(out, "traffic", traffic(s.traffic()));
         Duration up = s.connectedAt() == null ? null : Duration.between(s.connectedAt(), now);
         line(out, "rate", up == null || up.isZero() || up.isNegative() ? "" : rate(s.traffic(), up));

@@ -108,6 +108,17 @@ class StatusTextTest {
     }
 
     @Test
+    void theClientTellsItsKeysAge() {
+        ClientStatus c = connected(List.of(IpPrefix.parse("10.7.0.2/24")), true, 0, 0);
+        ClientStatus keyed = new ClientStatus(c.state(), c.server(), c.tunnelAddresses(), c.transport(), c.cipherSuite(),
+                c.traffic(), c.rtt(), c.since(), 0, c.connectedAt(), List.of(), true, 0, 0, false, "jca",
+                NOW.minusSeconds(95));
+        assertEquals("keys        made 95 s ago (a new session replaces them: rekey.records, rekey.seconds)",
+                line(StatusText.client(keyed, NOW), "keys"));
+        assertEquals("keys        -", line(StatusText.client(c, NOW), "keys"));
+    }
+
+    @Test
     void sessionsAreOneRowEach() {
         SessionInfo alice = new SessionInfo("alice", List.of(IpPrefix.parse("10.7.0.2/24")),
                 new InetSocketAddress("198.18.0.2", 40000), new Traffic(3 * 1024 * 1024, 10, 5, 1, 0), NOW.minusSeconds(4),

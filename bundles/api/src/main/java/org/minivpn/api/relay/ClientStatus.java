@@ -30,11 +30,13 @@ import org.minivpn.api.IpPrefix;
  * @param cryptoBackend the crypto backend that computes the current session's cipher (e.g. "jca"),
  *     or "" when there is no session or its transport has none (see
  *     {@link org.minivpn.api.transport.Session#cryptoBackend()})
+ * @param keyedAt when the session in use was made, so when its keys were (their age), or null when
+ *     there is none; a client moves to a new session to replace them (rekey)
  */
 public record ClientStatus(ClientState state, String server, List<IpPrefix> tunnelAddresses, String transport,
         String cipherSuite, Traffic traffic, Duration rtt, Instant since, int reconnects, Instant connectedAt,
         List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures, boolean plain,
-        String cryptoBackend) {
+        String cryptoBackend, Instant keyedAt) {
 
     public ClientStatus {
         tunnelAddresses = List.copyOf(tunnelAddresses);
@@ -47,6 +49,15 @@ public record ClientStatus(ClientState state, String server, List<IpPrefix> tunn
             String cipherSuite, Traffic traffic, Duration rtt, Instant since, int reconnects, Instant connectedAt,
             List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures, boolean plain) {
         this(state, server, tunnelAddresses, transport, cipherSuite, traffic, rtt, since, reconnects, connectedAt, routes,
-                ipv6Blocked, ipv6Dropped, relayFailures, plain, "");
+                ipv6Blocked, ipv6Dropped, relayFailures, plain, "", null);
+    }
+
+    /** A snapshot that tells no key age. */
+    public ClientStatus(ClientState state, String server, List<IpPrefix> tunnelAddresses, String transport,
+            String cipherSuite, Traffic traffic, Duration rtt, Instant since, int reconnects, Instant connectedAt,
+            List<String> routes, boolean ipv6Blocked, long ipv6Dropped, long relayFailures, boolean plain,
+            String cryptoBackend) {
+        this(state, server, tunnelAddresses, transport, cipherSuite, traffic, rtt, since, reconnects, connectedAt, routes,
+                ipv6Blocked, ipv6Dropped, relayFailures, plain, cryptoBackend, null);
     }
 }

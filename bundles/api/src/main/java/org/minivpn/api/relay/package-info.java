@@ -3,7 +3,7 @@
  * sessions, and the state and counters of both.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.minivpn.api.relay;
 
 import org.osgi.annotation.bundle.Export;
