@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.tls.trust;
 
 import java.io.IOException;
 import java.security.cert.CertificateEncodingException;
@@ -18,7 +18,7 @@ import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 
 /** Our certificate and key as Bouncy Castle signing credentials, with a signature scheme the peer accepts. */
-final class Signers {
+public final class Signers {
 
     private static final List<SignatureAndHashAlgorithm> ECDSA = List.of(
             SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa),
@@ -40,7 +40,7 @@ final class Signers {
      * @param peerAlgorithms the signature schemes the peer offered (its signature_algorithms, or
      *     the certificate request's); null when it sent none
      */
-    static TlsCredentialedSigner create(TlsContext context, CryptoState crypto, Credentials credentials,
+    public static TlsCredentialedSigner create(TlsContext context, CryptoState crypto, Credentials credentials,
             Vector<?> peerAlgorithms) throws IOException {
         List<SignatureAndHashAlgorithm> ours = credentials.isEc() ? ECDSA : RSA;
         List<SignatureAndHashAlgorithm> possible = crypto.signatureSchemes();
