@@ -1,6 +1,10 @@
 package org.minivpn.transport.tls;
 
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -179,7 +183,7 @@ final class TlsListener implements TransportServer {
             CryptoState crypto = transport.cryptoState();
             s.setTcpNoDelay(true);
             s.setSoTimeout((int) settings.handshakeTimeout().toMillis());
-            TlsServerProtocol protocol = new TlsServerProtocol(s.getInputStream(), s.getOutputStream());
+            TlsServerProtocol protocol = new TlsServerProtocol(keepOpen(s.getInputStream()), halfClosing(s));
             TlsServerPeer peer = new TlsServerPeer(crypto, c);
             protocol.accept(peer);
             protocol.getOutputStream().write(new byte[2]); // the empty frame: admitted
@@ -204,9 +208,58 @@ final class TlsListener implements TransportServer {
             pending.remove(s);
             inHandshake.decrementAndGet();
             if (!ok) {
-                closeQuietly(s);
+                lingeringClose(s);
             }
         }
+    }
+
+    /**
+     * Closes a refused connection so that the client reads our alert: half-close, then read and
+     * discard what the client still sends for up to a second. Closing with unread data would send a
+     * TCP reset, and the client would see "connection reset" instead of why (nginx's lingering_close).
+     */
+    private static void lingeringClose(Socket s) {
+        try {
+            if (!s.isClosed()) {
+                s.shutdownOutput();
+                s.setSoTimeout(250);
+                byte[] sink = new byte[4096];
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                InputStream in = s.getInputStream();
+                while (System.nanoTime() < end && in.read(sink) >= 0) {
+                    // discard
+                }
+            }
+        } catch (IOException e) {
+            // closing anyway
+        } finally {
+            closeQuietly(s);
+        }
+    }
+
+    /** The socket's input for Bouncy Castle, whose close on failure must not close the socket before {@link #lingeringClose}. */
+    private static InputStream keepOpen(InputStream in) {
+        return new FilterInputStream(in) {
+            @Override
+            public void close() {
+                // the listener or the session closes the socket
+            }
+        };
+    }
+
+    /** The socket's output for Bouncy Castle: closing it half-closes the connection (FIN after close_notify or an alert). */
+    private static OutputStream halfClosing(Socket s) throws IOException {
+        return new FilterOutputStream(s.getOutputStream()) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                s.shutdownOutput();
+            }
+        };
     }
 
     /** Counts and logs a failed handshake; a deadline that closed the socket is a timeout, whatever it threw. */
