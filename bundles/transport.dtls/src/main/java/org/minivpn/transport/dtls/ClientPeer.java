@@ -11,6 +11,11 @@ import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.TlsUtils;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
+import org.minivpn.tls.trust.PeerCheck;
+import org.minivpn.tls.trust.PeerInfo;
+import org.minivpn.tls.trust.Signers;
 
 /**
  * Our side of a client handshake, as Bouncy Castle asks it: DTLS 1.2 only, our suites, our

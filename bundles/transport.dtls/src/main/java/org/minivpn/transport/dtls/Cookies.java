@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
+import org.minivpn.tls.trust.CryptoState;
 
 /**
  * The stateless cookie exchange of RFC 6347 4.2.1: a ClientHello without a valid cookie is

@@ -1,8 +1,8 @@
 package org.minivpn.transport.dtls;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
@@ -21,6 +21,11 @@ import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportException;
 import org.minivpn.net.udp.UdpChannel;
+import org.minivpn.tls.trust.Alerts;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
+import org.minivpn.tls.trust.PeerCheck;
+import org.minivpn.tls.trust.Refusal;
 
 /**
  * A client's session with one server: its own connected UDP socket and one receive thread

@@ -1,8 +1,8 @@
 package org.minivpn.transport.dtls;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -17,6 +17,10 @@ import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
 import org.minivpn.net.udp.UdpChannel;
+import org.minivpn.tls.trust.Alerts;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.PeerCheck;
+import org.minivpn.tls.trust.Refusal;
 
 /**
  * A DTLS server: one UDP socket, one receive thread that demultiplexes every datagram to its

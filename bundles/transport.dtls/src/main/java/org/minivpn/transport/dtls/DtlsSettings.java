@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.minivpn.tls.trust.TrustFiles;
 
 /**
  * The DTLS configuration with paths resolved against the installation folder and numbers checked.
@@ -28,6 +29,11 @@ record DtlsSettings(Path ca, Path cert, Path key, Path crl, List<byte[]> pins, D
     DtlsSettings with(HandshakeLimits other) {
         return new DtlsSettings(ca, cert, key, crl, pins, handshakeTimeout, handshakeThreads, maxHandshakes,
                 idleTimeout, maxPacketSize, other);
+    }
+
+    /** The certificate files these settings name, for {@link org.minivpn.tls.trust.Credentials#load}. */
+    TrustFiles trust() {
+        return new TrustFiles(ca, cert, key, crl, pins, "configs/" + DtlsTransport.PID + ".cfg");
     }
 
     static DtlsSettings from(Path home, DtlsConfig config) {

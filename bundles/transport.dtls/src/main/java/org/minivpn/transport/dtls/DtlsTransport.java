@@ -1,8 +1,8 @@
 package org.minivpn.transport.dtls;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -21,6 +21,9 @@ import org.minivpn.api.transport.Transport;
 import org.minivpn.api.transport.TransportException;
 import org.minivpn.api.transport.TransportServer;
 import org.minivpn.net.udp.UdpChannel;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
+import org.minivpn.tls.trust.PeerCheck;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -72,7 +75,7 @@ public final class DtlsTransport implements Transport {
     DtlsTransport(Path home, DtlsSettings settings) {
         this.home = home;
         this.settings = settings;
-        this.credentials = Credentials.load(settings);
+        this.credentials = Credentials.load(settings.trust());
         report(null, credentials);
         this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dtls-credentials-watch");
@@ -206,7 +209,7 @@ public final class DtlsTransport implements Transport {
     private void reload() {
         synchronized (reloadLock) {
             Credentials old = credentials;
-            Credentials fresh = Credentials.load(settings);
+            Credentials fresh = Credentials.load(settings.trust());
             credentials = fresh;
             report(old, fresh);
             if (old != null && !old.trustStamp.equals(fresh.trustStamp) && fresh.ca != null) {

@@ -12,6 +12,10 @@ import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 import org.bouncycastle.tls.TlsTimeoutException;
+import org.minivpn.tls.trust.Alerts;
+import org.minivpn.tls.trust.CryptoState;
+import org.minivpn.tls.trust.PeerInfo;
+import org.minivpn.tls.trust.Refusal;
 
 /**
  * One client's handshake on a server, after its cookie checked out: Bouncy Castle's server

@@ -14,6 +14,12 @@ import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsUtils;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
+import org.minivpn.tls.trust.PeerCheck;
+import org.minivpn.tls.trust.PeerInfo;
+import org.minivpn.tls.trust.Refusal;
+import org.minivpn.tls.trust.Signers;
 
 /**
  * Our side of a server handshake: DTLS 1.2 only, the suites our key can sign for, a client

@@ -7,6 +7,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import org.bouncycastle.tls.AlertDescription;
 import org.minivpn.api.transport.Session;
+import org.minivpn.tls.trust.Alerts;
 
 /**
  * A client's session on a {@link DtlsServer}. The server's receive thread feeds it records and

@@ -8,6 +8,7 @@ import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsFatalAlert;
+import org.minivpn.tls.trust.PeerInfo;
 import org.minivpn.transport.dtls.CipherSuites.Aead;
 
 /**

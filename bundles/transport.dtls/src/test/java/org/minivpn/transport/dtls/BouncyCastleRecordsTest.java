@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
 
 /**
  * Our {@link RecordLayer} against Bouncy Castle's own DTLS record layer, with RFC 9146 connection
@@ -66,7 +68,7 @@ class BouncyCastleRecordsTest {
                 DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             socket.connect(server.localAddress());
             CryptoState crypto = CryptoState.of(Backends.jca());
-            ClientPeer peer = new ClientPeer(crypto, Credentials.load(pki.settings("alice")), "localhost", java.util.List.of(), 10_000);
+            ClientPeer peer = new ClientPeer(crypto, Credentials.load(pki.settings("alice").trust()), "localhost", java.util.List.of(), 10_000);
             DTLSTransport bc = new DTLSClientProtocol().connect(peer, new BcDatagramSocket(socket));
             assertTrue(peer.keys().writeCid().length > 0, "the server gave the client a connection ID");
 
@@ -87,7 +89,7 @@ class BouncyCastleRecordsTest {
         ours = Backends.transport(pki.settings("alice"), Backends.jca());
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             CryptoState crypto = CryptoState.of(Backends.jca());
-            ServerPeer peer = new ServerPeer(crypto, Credentials.load(pki.settings("server")),
+            ServerPeer peer = new ServerPeer(crypto, Credentials.load(pki.settings("server").trust()),
                     new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 10_000);
             AtomicInteger echoes = new AtomicInteger();
             Future<?> server = threads.submit(() -> {

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.TransportException;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
+import org.minivpn.tls.trust.PeerCheck;
 
 /** Who is refused, and that both sides say why. */
 class CertificateTest {
@@ -92,7 +95,7 @@ class CertificateTest {
         assertTrue(local.getMessage().contains("does not chain to the CA"), local.getMessage());
 
         // ...and when it tries anyway, the server refuses it.
-        Credentials forced = Credentials.load(mallory);
+        Credentials forced = Credentials.load(mallory.trust());
         TransportException e = assertThrows(TransportException.class, () -> DtlsClientSession.handshake(clientSide,
                 forced, CryptoState.of(Backends.jca()), mallory, server.localAddress(), null, Inbox.collecting(), WAIT));
         assertTrue(e.getMessage().contains("refused this client: unknown_ca"), e.getMessage());
@@ -126,7 +129,7 @@ class CertificateTest {
         assertTrue(local.getMessage().contains("expired on"), local.getMessage());
 
         // Forced through anyway, the server refuses it and both sides say why.
-        Credentials expired = Credentials.load(old);
+        Credentials expired = Credentials.load(old.trust());
         TransportException e = assertThrows(TransportException.class, () -> DtlsClientSession.handshake(clientSide,
                 expired, CryptoState.of(Backends.jca()), old, server.localAddress(), null, Inbox.collecting(), WAIT));
         assertTrue(e.getMessage().contains("refused this client: certificate_expired"), e.getMessage());
@@ -238,11 +241,11 @@ class CertificateTest {
     @Test
     void aKeyThatIsNotPkcs8IsExplained() throws Exception {
         Files.writeString(pki.dir.resolve("alice.key"), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
-        String problem = Credentials.load(pki.settings("alice")).problem();
+        String problem = Credentials.load(pki.settings("alice").trust()).problem();
         assertTrue(problem.contains("is not PEM PKCS#8 (BEGIN PRIVATE KEY): convert it with openssl pkcs8"), problem);
         pki.issue("bob", TestPki.Usage.CLIENT, false);
         Files.copy(pki.dir.resolve("bob.key"), pki.dir.resolve("alice.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        problem = Credentials.load(pki.settings("alice")).problem();
+        problem = Credentials.load(pki.settings("alice").trust()).problem();
         assertTrue(problem.contains("does not belong to the certificate 'alice'"), problem);
     }
 

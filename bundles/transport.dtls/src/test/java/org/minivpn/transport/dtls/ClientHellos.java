@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DatagramTransport;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
 
 /**
  * A ClientHello as a Bouncy Castle client sends it, replayed from any socket: what an attacker

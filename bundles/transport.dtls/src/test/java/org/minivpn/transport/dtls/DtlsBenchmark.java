@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.tls.trust.PeerInfo;
 
 /**
  * Throughput of 1400-byte records from one sending thread through a client session to a server

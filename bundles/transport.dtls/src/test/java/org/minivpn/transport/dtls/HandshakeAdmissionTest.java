@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
 
 /**
  * Handshake admission under attack: an address that completes the cookie exchange from many ports
@@ -54,7 +56,7 @@ class HandshakeAdmissionTest {
         pki = new TestPki(pkiDir, "Test CA");
         pki.issue("server", TestPki.Usage.SERVER, false, "localhost");
         pki.issue("alice", TestPki.Usage.CLIENT, false);
-        hellos = ClientHellos.capture(Credentials.load(pki.settings("alice")));
+        hellos = ClientHellos.capture(Credentials.load(pki.settings("alice").trust()));
     }
 
     @AfterEach
@@ -258,7 +260,7 @@ class HandshakeAdmissionTest {
     private long connectAndEcho(String host, String name, InetSocketAddress server) throws Exception {
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(host, 0))) {
             socket.connect(server);
-            ClientPeer peer = new ClientPeer(CryptoState.of(Backends.jca()), Credentials.load(pki.settings(name)), null,
+            ClientPeer peer = new ClientPeer(CryptoState.of(Backends.jca()), Credentials.load(pki.settings(name).trust()), null,
                     List.of(), (int) WAIT.toMillis());
             long start = System.nanoTime();
             DTLSTransport dtls = new DTLSClientProtocol().connect(peer, new BcDatagramSocket(socket));

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
 
 /** Many clients on one socket; garbage, replays, stalls and losses dropped, counted, survived. */
 class RobustnessTest {
@@ -170,7 +172,7 @@ class RobustnessTest {
             // A client that sends ClientHello, echoes the cookie, then falls silent.
             Future<?> staller = threads.submit(() -> {
                 CryptoState crypto = CryptoState.of(Backends.jca());
-                ClientPeer peer = new ClientPeer(crypto, Credentials.load(pki.settings("alice")), null, List.of(), 3000);
+                ClientPeer peer = new ClientPeer(crypto, Credentials.load(pki.settings("alice").trust()), null, List.of(), 3000);
                 return new DTLSClientProtocol().connect(peer, new GoesSilent(new BcDatagramSocket(socket), 2));
             });
             waitFor(() -> server.drops.cookies >= 1, "the staller got its cookie");
@@ -231,7 +233,7 @@ class RobustnessTest {
     /** A Bouncy Castle client on {@code socket}: handshake, one record, its echo. */
     private void echoOnce(DatagramSocket socket, DtlsServer server, String text) throws Exception {
         socket.connect(server.localAddress());
-        ClientPeer peer = new ClientPeer(CryptoState.of(Backends.jca()), Credentials.load(pki.settings("alice")), null,
+        ClientPeer peer = new ClientPeer(CryptoState.of(Backends.jca()), Credentials.load(pki.settings("alice").trust()), null,
                 List.of(), 5000);
         var dtls = new DTLSClientProtocol().connect(peer, new BcDatagramSocket(socket));
         byte[] p = text.getBytes(StandardCharsets.US_ASCII);

@@ -8,6 +8,7 @@ import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minivpn.tls.trust.PeerCheck;
 
 /**
  * Which server certificates a client accepts for the name or address it connected to (RFC 6125 6.4,

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.tls.trust.Credentials;
+import org.minivpn.tls.trust.CryptoState;
 
 /**
  * A new handshake from the address of a live session (RFC 6347 4.2.8): the session lives until
@@ -140,7 +142,7 @@ class SessionReplacementTest {
     /** A Bouncy Castle client {@code name} on {@code socket}: handshake, one record, its echo. */
     private void echoOnce(DatagramSocket socket, DtlsServer server, String name, String text) throws Exception {
         socket.connect(server.localAddress());
-        ClientPeer peer = new ClientPeer(CryptoState.of(Backends.jca()), Credentials.load(pki.settings(name)), null,
+        ClientPeer peer = new ClientPeer(CryptoState.of(Backends.jca()), Credentials.load(pki.settings(name).trust()), null,
                 List.of(), 5000);
         DTLSTransport dtls = new DTLSClientProtocol().connect(peer, new BcDatagramSocket(socket));
         byte[] p = text.getBytes(StandardCharsets.US_ASCII);

@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.tls.trust;
 
 import org.bouncycastle.tls.TlsFatalAlert;
 
@@ -7,18 +7,18 @@ import org.bouncycastle.tls.TlsFatalAlert;
  * {@code alert} to the peer and end the handshake; {@link #reason()} says why in words a user can
  * act on.
  */
-final class Refusal extends TlsFatalAlert {
+public final class Refusal extends TlsFatalAlert {
 
     private static final long serialVersionUID = 1L;
 
     private final String reason;
 
-    Refusal(short alert, String reason) {
+    public Refusal(short alert, String reason) {
         super(alert, reason);
         this.reason = reason;
     }
 
-    String reason() {
+    public String reason() {
         return reason;
     }
 }

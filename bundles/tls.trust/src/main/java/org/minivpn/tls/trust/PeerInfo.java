@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.tls.trust;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -9,13 +9,13 @@ import java.util.List;
  * @param identity the subject CN of its certificate (the whole subject when it has no CN)
  * @param chain its certificates, its own first
  */
-record PeerInfo(String identity, List<X509Certificate> chain) {
+public record PeerInfo(String identity, List<X509Certificate> chain) {
 
-    PeerInfo {
+    public PeerInfo {
         chain = List.copyOf(chain);
     }
 
-    X509Certificate certificate() {
+    public X509Certificate certificate() {
         return chain.get(0);
     }
 }

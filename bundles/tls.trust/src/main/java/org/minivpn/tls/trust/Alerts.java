@@ -1,18 +1,18 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.tls.trust;
 
 import org.bouncycastle.tls.AlertDescription;
 
 /** Alerts in words a user can act on. */
-final class Alerts {
+public final class Alerts {
 
-    static final short WARNING = 1;
-    static final short FATAL = 2;
+    public static final short WARNING = 1;
+    public static final short FATAL = 2;
 
     private Alerts() {
     }
 
     /** Why a peer that sent {@code alert} refused us, e.g. "certificate_revoked(44): ...". */
-    static String explain(short alert) {
+    public static String explain(short alert) {
         String advice = switch (alert) {
             case AlertDescription.bad_certificate -> "it does not accept this appliance's certificate";
             case AlertDescription.unsupported_certificate ->
@@ -26,7 +26,7 @@ final class Alerts {
                     "this appliance's certificate is from a CA it does not trust: use a certificate of its CA";
             case AlertDescription.handshake_failure ->
                     "no cipher suite or signature scheme in common, or a certificate is missing";
-            case AlertDescription.protocol_version -> "it speaks no DTLS 1.2";
+            case AlertDescription.protocol_version -> "it speaks no protocol version this appliance speaks (DTLS 1.2, TLS 1.3)";
             case AlertDescription.insufficient_security -> "it wants stronger ciphers";
             case AlertDescription.access_denied -> "access denied";
             case AlertDescription.close_notify -> "it closed the session";

@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.tls.trust;
 
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
@@ -21,9 +21,9 @@ import org.minivpn.api.crypto.CryptoBackend;
  * @param rsaPss whether the provider signs and verifies RSASSA-PSS under the names Bouncy Castle
  *     asks for (the JDK's providers do not, so JDK sessions use PKCS#1 v1.5 RSA signatures)
  */
-record CryptoState(CryptoBackend backend, JcaTlsCrypto tls, boolean rsaPss) {
+public record CryptoState(CryptoBackend backend, JcaTlsCrypto tls, boolean rsaPss) {
 
-    static CryptoState of(CryptoBackend backend) {
+    public static CryptoState of(CryptoBackend backend) {
         JcaTlsCryptoProvider factory = new JcaTlsCryptoProvider();
         if (backend.provider() != null) {
             factory.setProvider(backend.provider());
@@ -32,16 +32,16 @@ record CryptoState(CryptoBackend backend, JcaTlsCrypto tls, boolean rsaPss) {
     }
 
     /** The provider of record ciphers, or null for the JDK's. */
-    Provider provider() {
+    public Provider provider() {
         return backend.provider();
     }
 
-    String name() {
+    public String name() {
         return backend.name();
     }
 
     /** Signature schemes to offer (signature_algorithms, CertificateRequest), most preferred first. */
-    Vector<SignatureAndHashAlgorithm> signatureSchemes() {
+    public Vector<SignatureAndHashAlgorithm> signatureSchemes() {
         Vector<SignatureAndHashAlgorithm> schemes = new Vector<>(List.of(
                 SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa),
                 SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha384, SignatureAlgorithm.ecdsa),

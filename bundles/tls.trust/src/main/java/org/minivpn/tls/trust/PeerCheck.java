@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.tls.trust;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -35,10 +35,10 @@ import org.bouncycastle.tls.crypto.TlsCertificate;
  * period, not revoked by our CRL, meant for its role, and (for a server) carrying the expected
  * name or pinned fingerprint. Every refusal names its reason and the alert the peer gets.
  */
-final class PeerCheck {
+public final class PeerCheck {
 
     /** The role the peer plays; its certificate's extended key usage, when present, must allow it. */
-    enum Role {
+    public enum Role {
         CLIENT("client", "1.3.6.1.5.5.7.3.2"),
         SERVER("server", "1.3.6.1.5.5.7.3.1");
 
@@ -64,7 +64,7 @@ final class PeerCheck {
      * @param pins for a server, SHA-256 fingerprints one of which its certificate must have, or empty
      * @throws Refusal saying why the peer is refused
      */
-    static PeerInfo verify(Credentials trust, List<X509Certificate> chain, Role role, String serverName, List<byte[]> pins)
+    public static PeerInfo verify(Credentials trust, List<X509Certificate> chain, Role role, String serverName, List<byte[]> pins)
             throws Refusal {
         if (chain.isEmpty()) {
             throw new Refusal(AlertDescription.handshake_failure, "the " + role.word + " sent no certificate");
@@ -98,13 +98,13 @@ final class PeerCheck {
         }
         if (role == Role.SERVER && !pins.isEmpty() && !pinned(own, pins)) {
             throw new Refusal(AlertDescription.bad_certificate, "the server's certificate '" + who + "' (SHA-256 "
-                    + fingerprint(own) + ") is not one of the pins in configs/" + DtlsTransport.PID + ".cfg");
+                    + fingerprint(own) + ") is not one of the pins in " + trust.settings.configFile());
         }
         return new PeerInfo(who, chain);
     }
 
     /** Why {@code chain} does not chain to {@code ca}, or null when it does. */
-    static String chainProblem(List<X509Certificate> chain, X509Certificate ca) {
+    public static String chainProblem(List<X509Certificate> chain, X509Certificate ca) {
         try {
             validate(withoutAnchor(chain, ca), ca);
             return null;
@@ -114,7 +114,7 @@ final class PeerCheck {
     }
 
     /** The certificates of a handshake's Certificate message. */
-    static List<X509Certificate> certificates(Certificate message) throws IOException {
+    public static List<X509Certificate> certificates(Certificate message) throws IOException {
         List<X509Certificate> chain = new ArrayList<>();
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
@@ -128,7 +128,7 @@ final class PeerCheck {
     }
 
     /** The subject CN of {@code cert}, or its whole subject when it has none. */
-    static String identity(X509Certificate cert) {
+    public static String identity(X509Certificate cert) {
         X500Name name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
         RDN[] cns = name.getRDNs(BCStyle.CN);
         if (cns.length == 0) {
@@ -137,7 +137,7 @@ final class PeerCheck {
         return IETFUtils.valueToString(cns[cns.length - 1].getFirst().getValue());
     }
 
-    static String fingerprint(X509Certificate cert) {
+    public static String fingerprint(X509Certificate cert) {
         return HexFormat.ofDelimiter(":").withUpperCase().formatHex(sha256(cert));
     }
 
@@ -192,7 +192,7 @@ final class PeerCheck {
      * (a leading "*." covers one label); the subject CN is consulted only for a host name and only when
      * the certificate has no dNSName at all (RFC 6125 6.4.4), never for an address.
      */
-    static boolean matchesName(X509Certificate cert, String serverName) {
+    public static boolean matchesName(X509Certificate cert, String serverName) {
         String name = serverName.strip();
         if (name.startsWith("[") && name.endsWith("]")) {
             name = name.substring(1, name.length() - 1);

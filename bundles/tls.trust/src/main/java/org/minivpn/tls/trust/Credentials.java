@@ -1,4 +1,4 @@
-package org.minivpn.transport.dtls;
+package org.minivpn.tls.trust;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,29 +27,26 @@ import org.minivpn.api.transport.TransportException;
 
 /**
  * This appliance's certificate files, read once: the CA that every peer must chain to, the CRL,
- * and our own certificate chain and private key. Immutable; {@link DtlsTransport} reads a new one
+ * and our own certificate chain and private key. Immutable; the transport reads a new one
  * when a file changes. Missing or broken files leave {@link #problem()} saying what to do, and a
  * handshake then fails with that advice.
  */
-final class Credentials {
+public final class Credentials {
 
-    static final String NO_CA = "no CA configured: run vpn:pki init or set ca in configs/" + DtlsTransport.PID + ".cfg";
-    static final String NO_CERT = "no certificate for this appliance: issue one with vpn:pki or set cert and key in configs/"
-            + DtlsTransport.PID + ".cfg";
-
+    
     private static final String BEGIN_KEY = "-----BEGIN PRIVATE KEY-----";
     private static final String END_KEY = "-----END PRIVATE KEY-----";
 
-    final DtlsSettings settings;
-    final X509Certificate ca;          // null when missing or unreadable
-    final X509CRL crl;                 // null when there is no CRL file
-    final List<X509Certificate> chain; // ours, our own certificate first; empty when missing
-    final PrivateKey key;              // null when missing or unreadable
+    public final TrustFiles settings;
+    public final X509Certificate ca;          // null when missing or unreadable
+    public final X509CRL crl;                 // null when there is no CRL file
+    public final List<X509Certificate> chain; // ours, our own certificate first; empty when missing
+    public final PrivateKey key;              // null when missing or unreadable
     private final String problem;      // null when handshakes can run
-    final String trustStamp;           // versions of the CA and CRL files
-    final String identityStamp;        // versions of the certificate and key files
+    public final String trustStamp;           // versions of the CA and CRL files
+    public final String identityStamp;        // versions of the certificate and key files
 
-    private Credentials(DtlsSettings settings, X509Certificate ca, X509CRL crl, List<X509Certificate> chain,
+    private Credentials(TrustFiles settings, X509Certificate ca, X509CRL crl, List<X509Certificate> chain,
             PrivateKey key, String problem, String trustStamp, String identityStamp) {
         this.settings = settings;
         this.ca = ca;
@@ -62,30 +59,30 @@ final class Credentials {
     }
 
     /** Reads the files named by {@code settings}; never throws: what went wrong goes to {@link #problem()}. */
-    static Credentials load(DtlsSettings settings) {
+    public static Credentials load(TrustFiles settings) {
         List<String> problems = new ArrayList<>();
         String trustStamp = stamp(settings.ca()) + "|" + stamp(settings.crl());
         String identityStamp = stamp(settings.cert()) + "|" + stamp(settings.key());
-        X509Certificate ca = readCa(settings.ca(), problems);
+        X509Certificate ca = readCa(settings.ca(), settings.configFile(), problems);
         X509CRL crl = ca == null ? null : readCrl(settings.crl(), ca, problems);
-        List<X509Certificate> chain = readChain(settings.cert(), ca, problems);
-        PrivateKey key = chain.isEmpty() ? null : readKey(settings.key(), chain.get(0), problems);
+        List<X509Certificate> chain = readChain(settings.cert(), settings.configFile(), ca, problems);
+        PrivateKey key = chain.isEmpty() ? null : readKey(settings.key(), settings.configFile(), chain.get(0), problems);
         return new Credentials(settings, ca, crl, chain, key, problems.isEmpty() ? null : problems.get(0), trustStamp,
                 identityStamp);
     }
 
     /** Whether the files changed since these credentials were read. */
-    boolean isStale() {
+    public boolean isStale() {
         return !trustStamp.equals(stamp(settings.ca()) + "|" + stamp(settings.crl()))
                 || !identityStamp.equals(stamp(settings.cert()) + "|" + stamp(settings.key()));
     }
 
     /** Why no handshake can run, with what to do; null when all is in place. */
-    String problem() {
+    public String problem() {
         return problem;
     }
 
-    void requireUsable() throws TransportException {
+    public void requireUsable() throws TransportException {
         if (problem != null) {
             throw new TransportException(problem);
         }
@@ -99,20 +96,20 @@ final class Credentials {
      * empty {@code crl} setting runs without revocation. A client keeps using an old CRL and is only
      * warned: it checks the server, whose certificate the CA revokes far less often.
      */
-    String serverProblem() {
+    public String serverProblem() {
         if (problem != null) {
             return problem;
         }
         if (settings.crl() != null && crl == null) {
             return "the CRL " + settings.crl() + " is missing: run vpn:pki crl on the CA and put its pki/crl.pem there,"
-                    + " or set crl = (empty) in configs/" + DtlsTransport.PID + ".cfg to run without revocation";
+                    + " or set crl = (empty) in " + settings.configFile() + " to run without revocation";
         }
         String expired = crlExpiry();
         return expired == null ? null : expired + ": no client is admitted until a fresh one is in place";
     }
 
     /** Why the CRL cannot be trusted as complete any more, or null. */
-    String crlExpiry() {
+    public String crlExpiry() {
         if (crl == null || crl.getNextUpdate() == null || !crl.getNextUpdate().toInstant().isBefore(Instant.now())) {
             return null;
         }
@@ -120,7 +117,7 @@ final class Credentials {
                 + ": sign a fresh one with vpn:pki crl on the CA and copy its pki/crl.pem here";
     }
 
-    void requireUsableAsServer() throws TransportException {
+    public void requireUsableAsServer() throws TransportException {
         String why = serverProblem();
         if (why != null) {
             throw new TransportException(why);
@@ -128,12 +125,12 @@ final class Credentials {
     }
 
     /** True for an EC key (ECDSA suites), false for RSA. */
-    boolean isEc() {
+    public boolean isEc() {
         return key instanceof ECPrivateKey || (key != null && "EC".equals(key.getAlgorithm()));
     }
 
     /** One line for the log. */
-    String summary() {
+    public String summary() {
         if (problem != null) {
             return problem;
         }
@@ -142,20 +139,24 @@ final class Credentials {
                 + (crl == null ? "no CRL" : "CRL with " + revokedCount(crl) + " revoked");
     }
 
+    private static String noCert(String config) {
+        return "no certificate for this appliance: issue one with vpn:pki or set cert and key in " + config;
+    }
+
     private static int revokedCount(X509CRL crl) {
         return crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
     }
 
-    private static X509Certificate readCa(Path path, List<String> problems) {
+    private static X509Certificate readCa(Path path, String config, List<String> problems) {
         if (path == null || !Files.exists(path)) {
-            problems.add(NO_CA + (path == null ? "" : " (" + path + " does not exist)"));
+            problems.add("no CA configured: run vpn:pki init or set ca in " + config + (path == null ? "" : " (" + path + " does not exist)"));
             return null;
         }
         try {
             List<X509Certificate> certs = readCertificates(path);
             if (certs.isEmpty()) {
-                problems.add("the CA file " + path + " holds no certificate: run vpn:pki init or set ca in configs/"
-                        + DtlsTransport.PID + ".cfg");
+                problems.add("the CA file " + path + " holds no certificate: run vpn:pki init or set ca in "
+                        + config);
                 return null;
             }
             X509Certificate ca = certs.get(0);
@@ -191,15 +192,15 @@ final class Credentials {
         }
     }
 
-    private static List<X509Certificate> readChain(Path path, X509Certificate ca, List<String> problems) {
+    private static List<X509Certificate> readChain(Path path, String config, X509Certificate ca, List<String> problems) {
         if (path == null || !Files.exists(path)) {
-            problems.add(NO_CERT + (path == null ? "" : " (" + path + " does not exist)"));
+            problems.add(noCert(config) + (path == null ? "" : " (" + path + " does not exist)"));
             return List.of();
         }
         try {
             List<X509Certificate> chain = readCertificates(path);
             if (chain.isEmpty()) {
-                problems.add("the certificate file " + path + " holds no certificate: " + NO_CERT);
+                problems.add("the certificate file " + path + " holds no certificate: " + noCert(config));
                 return List.of();
             }
             X509Certificate own = chain.get(0);
@@ -226,9 +227,9 @@ final class Credentials {
         }
     }
 
-    private static PrivateKey readKey(Path path, X509Certificate cert, List<String> problems) {
+    private static PrivateKey readKey(Path path, String config, X509Certificate cert, List<String> problems) {
         if (path == null || !Files.exists(path)) {
-            problems.add("no private key for the certificate: set key in configs/" + DtlsTransport.PID + ".cfg"
+            problems.add("no private key for the certificate: set key in " + config
                     + (path == null ? "" : " (" + path + " does not exist)"));
             return null;
         }
@@ -292,7 +293,7 @@ final class Credentials {
         }
     }
 
-    static List<X509Certificate> readCertificates(Path path) throws IOException, CertificateException {
+    public static List<X509Certificate> readCertificates(Path path) throws IOException, CertificateException {
         try (InputStream in = Files.newInputStream(path)) {
             List<X509Certificate> certs = new ArrayList<>();
             for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
