@@ -28,7 +28,7 @@ import org.minivpn.api.tun.TunDevice;
  * writes every record to its TUN and exits on the first the kernel refuses; be conservative in what
  * you send (RFC 1122, 1.2.2).
  */
-final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.Target, AutoCloseable {
+final class ClientEngine implements SessionHandler, Reconnector.Target, AutoCloseable {
 
     /** Told of every state change, on the engine's threads. */
     interface StateListener {
@@ -51,6 +51,7 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private final Dialer dialer;
     private final Keepalive keepalive;
     private final Rekey rekey;
+    private final ClientUplink uplink;
     private final TunLoop tunLoop;
     private final Reconnector reconnector;
     private final ClientTunnel tunnel;
@@ -64,7 +65,6 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
     private volatile Instant connectedAt;
     private volatile Instant keyedAt; // when the session in use was made: its keys' age
     private volatile String transportType = ""; // of the session in use
-    private final Outcomes moves = new Outcomes();
     private volatile long lostNanos; // when the last session was lost
 
     ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
@@ -80,9 +80,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         this.keepalive = new Keepalive(settings);
         this.control = new ClientControl(hello, keepalive, sendLock);
         this.rekey = new Rekey(settings.rekey());
-        this.tunLoop = new TunLoop(tun, this);
         this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
+        this.uplink = new ClientUplink(this, counters, sendLock, ipv6Block, keepalive, control, rekey, reconnector);
+        this.tunLoop = new TunLoop(tun, uplink);
     }
 
     /**
@@ -168,95 +169,22 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         sessionLost(s, reason);
     }
 
-    private void sessionLost(Session s, String reason) {
+    /** The session in use, or null while there is none (connecting, reconnecting, disconnected). */
+    Session current() {
+        return state == ClientState.CONNECTED ? session : null;
+    }
+
+    /** {@code s} was lost, unless it is no longer the one in use: a reconnect follows. Any thread. */
+    void sessionLost(Session s, String reason) {
         if (s != session || !running) {
             return; // replaced already, or disconnecting: the server's close after our GOODBYE is no loss
         }
         reconnector.lost(s, reason);
     }
 
-    // TUN → transport (the relay's own thread)
-
-    @Override
-    public void fromTun(byte[] buf, int n) {
-        toServer(buf, n);
-    }
-
-    /**
-     * Pings the server when due (never a plain one) and declares it dead when it was silent past the
-     * timeout, or answered none of the data and probes of the last seconds ({@link Keepalive}).
-     */
-    @Override
-    public void tick(long now) {
-        Session s = session;
-        if (s == null || state != ClientState.CONNECTED) {
-            return;
-        }
-        switch (keepalive.due(now, counters.packetsOut)) {
-            case DEAD -> {
-                String why = keepalive.silence();
-                LOG.log(Level.WARNING, why);
-                sessionLost(s, why);
-                s.close();
-            }
-            case PING -> {
-                if (!control.ping(s, now)) {
-                    counters.droppedOut++;
-                }
-            }
-            default -> {
-                String why = keepalive.plain() ? null : rekey.due(now, counters.packetsOut, counters.packetsIn);
-                if (why != null) {
-                    reconnector.move(why);
-                }
-            }
-        }
-    }
-
-    @Override
-    public void tunGone() {
-        sessionLost(session, "the TUN device went away");
-    }
-
-    @Override
-    public void flush() {
-        Session s = session;
-        if (s == null) {
-            return;
-        }
-        try {
-            synchronized (sendLock) {
-                s.flush();
-            }
-        } catch (IOException e) {
-            counters.droppedOut++;
-        }
-    }
-
-    /**
-     * Sends one packet read from the TUN; while there is no session it is dropped, never sent
-     * elsewhere. An IPv6 packet when the tunnel has no IPv6 address is dropped too (see {@link Ipv6Block}).
-     */
+    /** Sends one packet read from the TUN ({@link ClientUplink#toServer}). */
     void toServer(byte[] buf, int n) {
-        if (ipv6Block.blocks(buf, n)) {
-            ipv6Block.drop(buf, n);
-            counters.droppedOut++;
-            return;
-        }
-        Session s = session;
-        if (s == null || state != ClientState.CONNECTED) {
-            counters.droppedOut++;
-            return;
-        }
-        try {
-            synchronized (sendLock) {
-                s.sendMore(buf, 0, n);
-            }
-            counters.bytesOut += n;
-            counters.packetsOut++;
-        } catch (IOException e) {
-            counters.droppedOut++;
-        }
+        uplink.toServer(buf, n);
     }
 
     // reconnects (the reconnect thread)
@@ -284,20 +212,29 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
      */
     @Override
     public void reestablish() throws IOException {
-        handshaking = null;
-        Session s = dialer.dial();
-        handshaking = s;
         List<IpPrefix> before = tunnel.addresses();
-        applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
-        keepalive.heard(System.nanoTime());
-        keyed();
-        session = s;
+        session = open();
         reconnects++;
         List<IpPrefix> now = tunnel.addresses();
         change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
                 + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")"));
     }
 
+    /** A new session with its configuration applied, about to be the one in use; closed when it fails. */
+    private Session open() throws IOException {
+        handshaking = null; // until the new one is known: an old one's goodbye must not end the new hello
+        Session s = dialer.dial();
+        handshaking = s;
+        try {
+            applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        keepalive.heard(System.nanoTime());
+        keyed();
+        return s;
+    }
 
     /**
      * Makes a new session beside the current one and moves the tunnel onto it, make-before-break: a
@@ -308,41 +245,25 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
      * names). On failure the old session stays in use if it is still open. On the reconnect thread.
      */
     @Override
-    public void move(String reason) {
+    public String move(String reason) {
         Session old = session;
         if (old == null || !running || keepalive.plain()) {
-            return;
+            return "no session to move from";
         }
         long start = System.nanoTime();
         long droppedBefore = counters.droppedOut;
         List<IpPrefix> before = tunnel.addresses();
-        Session s = null;
-        handshaking = null; // until the new one is known: the old one's goodbye must not end the new hello
         try {
-            s = dialer.dial();
-            handshaking = s;
-            applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
-            keepalive.heard(System.nanoTime());
-            keyed();
-            session = s;
+            session = open();
         } catch (IOException | RuntimeException e) {
             handshaking = old;
-            if (s != null) {
-                s.close();
-            }
-            moved("could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays");
-            return;
+            return "could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays";
         }
         old.close();
         List<IpPrefix> now = tunnel.addresses();
-        moved("moved to a new " + dialer.transportType() + " session (" + reason + ") in "
+        return "moved to a new " + transportType + " session (" + reason + ") in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms, " + (counters.droppedOut - droppedBefore)
-                + " packets dropped meanwhile, " + (before.equals(now) ? "same address " + now : "new address " + now));
-    }
-
-    private void moved(String outcome) {
-        LOG.log(outcome.startsWith("moved") ? Level.INFO : Level.WARNING, outcome);
-        moves.add(outcome);
+                + " packets dropped meanwhile, " + (before.equals(now) ? "same address " + now : "new address " + now);
     }
 
     /**
@@ -350,10 +271,10 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
      * {@code timeout} for it to be made or to fail: what happened (the interruption it cost), or why not.
      */
     String moveNow(String reason, Duration timeout) throws InterruptedException {
-        long before = moves.count();
-        reconnect(reason);
-        String outcome = moves.awaitAfter(before, System.nanoTime() + timeout.toNanos(), () -> running);
-        return outcome != null ? outcome : "no move within " + timeout.toSeconds() + " s" + (running ? "" : ": disconnected");
+        if (keepalive.plain()) {
+            return "a plain server takes no second session: vpn:disconnect, then vpn:connect";
+        }
+        return reconnector.moveNow(reason, timeout);
     }
 
     /**

@@ -30,8 +30,10 @@ final class Reconnector {
         /**
          * Makes a new session beside the one in use and moves onto it (a rekey, another transport);
          * on failure the one in use stays. Never throws.
+         *
+         * @return what happened, for the log and for {@link #moveNow}: starts with "moved" when it moved
          */
-        void move(String reason);
+        String move(String reason);
     }
 
     private static final Logger LOG = System.getLogger(Reconnector.class.getName());
@@ -45,6 +47,7 @@ final class Reconnector {
     private Object lost; // guarded by signal: the session told lost and not yet taken, or null
     private String lostReason; // guarded by signal
     private String moveReason; // guarded by signal: a move asked for and not yet made, or null
+    private final Outcomes moves = new Outcomes();
 
     /**
      * @param tunName names the thread
@@ -88,6 +91,17 @@ final class Reconnector {
         }
     }
 
+    /**
+     * Asks for a move and waits up to {@code timeout} for its outcome (see {@link Target#move}), or
+     * says that none came within it.
+     */
+    String moveNow(String reason, java.time.Duration timeout) throws InterruptedException {
+        long before = moves.count();
+        move(reason);
+        String outcome = moves.awaitAfter(before, System.nanoTime() + timeout.toNanos(), () -> running);
+        return outcome != null ? outcome : "no move within " + timeout.toSeconds() + " s" + (running ? "" : ": disconnected");
+    }
+
     /** Ends the thread, waking it from any wait, and waits up to two seconds for a try under way. */
     void stop() {
         running = false;
@@ -127,7 +141,9 @@ final class Reconnector {
                 return;
             }
             if (move != null) {
-                target.move(move);
+                String outcome = target.move(move);
+                LOG.log(outcome.startsWith("moved") ? Level.INFO : Level.WARNING, outcome);
+                moves.add(outcome);
                 continue;
             }
             if (!target.drop(session, reason)) {
