@@ -82,7 +82,8 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         this.rekey = new Rekey(settings.rekey());
         this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
-        this.uplink = new ClientUplink(this, counters, sendLock, ipv6Block, keepalive, control, rekey, reconnector);
+        this.uplink = new ClientUplink(this, counters, sendLock, ipv6Block, keepalive, control, rekey, reconnector,
+                dialer);
         this.tunLoop = new TunLoop(tun, uplink);
     }
 

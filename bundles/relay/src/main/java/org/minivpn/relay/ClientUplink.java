@@ -9,7 +9,7 @@ import org.minivpn.api.transport.Session;
  * A client's TUN → transport side, on the relay's own thread ({@link TunLoop}): each packet read
  * from the TUN goes to the session in use, or is dropped while there is none, never sent elsewhere;
  * and each tick pings the server when due, declares it dead ({@link Keepalive}) or asks for a rekey
- * ({@link Rekey}). Allocates nothing per packet.
+ * ({@link Rekey}) or for a new session when the transport's crypto backend changed. Allocates nothing per packet.
  */
 final class ClientUplink implements TunLoop.Owner {
 
@@ -23,10 +23,12 @@ final class ClientUplink implements TunLoop.Owner {
     private final ClientControl control;
     private final Rekey rekey;
     private final Reconnector reconnector;
+    private final Dialer dialer;
+    private long nextBackendCheck; // TUN loop thread only
 
     /** @param sendLock held around every send on a session, as by every other sender */
     ClientUplink(ClientEngine engine, Counters counters, Object sendLock, Ipv6Block ipv6Block, Keepalive keepalive,
-            ClientControl control, Rekey rekey, Reconnector reconnector) {
+            ClientControl control, Rekey rekey, Reconnector reconnector, Dialer dialer) {
         this.engine = engine;
         this.counters = counters;
         this.sendLock = sendLock;
@@ -35,6 +37,7 @@ final class ClientUplink implements TunLoop.Owner {
         this.control = control;
         this.rekey = rekey;
         this.reconnector = reconnector;
+        this.dialer = dialer;
     }
 
     @Override
@@ -93,11 +96,30 @@ final class ClientUplink implements TunLoop.Owner {
             }
             default -> {
                 String why = keepalive.plain() ? null : rekey.due(now, counters.packetsOut, counters.packetsIn);
+                if (why == null && !keepalive.plain() && now - nextBackendCheck >= 0) {
+                    why = backendChange(s, now);
+                }
                 if (why != null) {
                     reconnector.move(why);
                 }
             }
         }
+    }
+
+    /**
+     * Why the session should move because its transport now uses another crypto backend (its
+     * {@code backend.target} changed, a better-ranked backend arrived), or null; looked at once a
+     * second, and not again for 30 s after it asked. Allocates only when it answers.
+     */
+    private String backendChange(Session s, long now) {
+        nextBackendCheck = now + 1_000_000_000L;
+        String want = dialer.backendNow();
+        String have = s.cryptoBackend();
+        if (want.isEmpty() || have.isEmpty() || want.equals(have)) {
+            return null;
+        }
+        nextBackendCheck = now + 30_000_000_000L;
+        return "the crypto backend is now " + want + " (the session uses " + have + ")";
     }
 
     @Override

@@ -41,6 +41,12 @@ final class Dialer {
         return transportType;
     }
 
+    /** The crypto backend a session made now would use ({@link Transport#cryptoBackend()}), or "". */
+    String backendNow() {
+        Transport t = transports.get();
+        return t == null ? "" : t.cryptoBackend();
+    }
+
     /** One handshake, or the reason it failed, saying what to do. */
     Session dial() throws IOException {
         Transport t = transports.get();

@@ -33,6 +33,8 @@ final class LoopbackTransport implements Transport {
     volatile boolean partitioned;
     /** New sessions fail to connect; the open ones go on. */
     volatile boolean refuseNew;
+    /** The crypto backend new sessions report (see {@link Session#cryptoBackend()}). */
+    volatile String backend = "";
     volatile String clientIdentity = "client";
     final List<LoopSession> opened = new ArrayList<>();
 
@@ -72,6 +74,11 @@ final class LoopbackTransport implements Transport {
             @Override
             public TransportServer listen(InetSocketAddress bind, SessionHandler handler) throws IOException {
                 return shared.listen(bind, handler);
+            }
+
+            @Override
+            public String cryptoBackend() {
+                return shared.backend;
             }
         };
     }
@@ -142,6 +149,7 @@ final class LoopbackTransport implements Transport {
         volatile LoopSession peer;
         volatile boolean open = true;
         volatile Object attachment;
+        final String madeWith = backend;
 
         LoopSession(SessionHandler handler, String identity, InetSocketAddress remote) {
             this.handler = handler;
@@ -149,6 +157,11 @@ final class LoopbackTransport implements Transport {
             this.remote = remote;
             this.delivery = new Thread(this::deliver, "loopback-rx");
             delivery.setDaemon(true);
+        }
+
+        @Override
+        public String cryptoBackend() {
+            return madeWith;
         }
 
         void start() {

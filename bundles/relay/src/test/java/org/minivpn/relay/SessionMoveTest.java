@@ -149,6 +149,18 @@ class SessionMoveTest {
     }
 
     @Test
+    void aCryptoBackendChangeReachesTheRunningTunnel() throws Exception {
+        transport.backend = "jca";
+        Ends e = connect(Rekey.Limits.DEFAULT);
+        assertEquals("jca", e.client().status().cryptoBackend());
+        SessionInfo before = only(e.server());
+        transport.backend = "bc"; // e.g. backend.target=(crypto.backend=bc) on the transport
+        waitFor(() -> "bc".equals(e.client().status().cryptoBackend()), "the session moves onto the new backend");
+        assertEquals(before.tunnelAddresses(), only(e.server()).tunnelAddresses());
+        assertEquals(0, e.client().status().reconnects(), changes.toString());
+    }
+
+    @Test
     void aMoveThatCannotConnectKeepsTheSessionInUse() throws Exception {
         Ends e = connect(Rekey.Limits.DEFAULT);
         SessionInfo before = only(e.server());

@@ -49,4 +49,13 @@ public interface Transport {
      * @throws java.net.BindException when the address is in use
      */
     TransportServer listen(InetSocketAddress bind, SessionHandler handler) throws IOException;
+
+    /**
+     * The crypto backend new sessions would use now (e.g. "jca"), as {@link Session#cryptoBackend()}
+     * names it; "" when the transport has none or does not say. A client whose session was made with
+     * another one moves to a new session, so that a backend change reaches the running tunnel.
+     */
+    default String cryptoBackend() {
+        return "";
+    }
 }

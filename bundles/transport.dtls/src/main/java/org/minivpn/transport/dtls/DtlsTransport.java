@@ -127,6 +127,12 @@ public final class DtlsTransport implements Transport {
     }
 
     @Override
+    public String cryptoBackend() {
+        CryptoState c = crypto;
+        return c == null ? "" : c.backend().name();
+    }
+
+    @Override
     public Session connect(InetSocketAddress server, String serverName, SessionHandler handler, Duration timeout)
             throws IOException {
         Objects.requireNonNull(server, "server");
