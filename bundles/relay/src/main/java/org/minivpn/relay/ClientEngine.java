@@ -37,7 +37,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     private static final Logger LOG = System.getLogger(ClientEngine.class.getName());
 
-    private final TunDevice tun;
+    private volatile TunDevice tun; // replaced when the device comes back as a new service (attach)
     private final ClientSettings settings;
     private final InetSocketAddress server;
     private final String serverLabel;
@@ -52,7 +52,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     private final Keepalive keepalive;
     private final Rekey rekey;
     private final ClientUplink uplink;
-    private final TunLoop tunLoop;
+    private volatile TunLoop tunLoop; // one per device
     private final Reconnector reconnector;
     private final ClientTunnel tunnel;
 
@@ -181,6 +181,46 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
             return; // replaced already, or disconnecting: the server's close after our GOODBYE is no loss
         }
         reconnector.lost(s, reason);
+    }
+
+    /** The name of the TUN device the tunnel runs through. */
+    String tunName() {
+        return tun.name();
+    }
+
+    /**
+     * The TUN device went away (its bundle is being updated or restarted): the session stays, the
+     * relay's TUN thread ends, packets from the server are dropped until {@link #attach} brings the
+     * device back. Routes through it went with it; the kill switch, when on, still holds.
+     */
+    void detach(TunDevice t) {
+        if (tun == t) {
+            LOG.log(Level.WARNING, "the TUN device " + t.name() + " went away: the session stays; relaying resumes"
+                    + " when the device is back");
+            tunLoop.stop();
+        }
+    }
+
+    /**
+     * The TUN device is back as {@code t} (same name, a new service): its addresses, MTU and routes
+     * are set again and relaying resumes on the same session. On the caller's thread (the framework's).
+     */
+    void attach(TunDevice t) throws IOException {
+        if (!running) {
+            return;
+        }
+        long start = System.nanoTime();
+        tunLoop.stop();
+        synchronized (tunWriteLock) {
+            tun = t;
+            ipv6Block.device(t);
+        }
+        tunnel.reattach(t);
+        TunLoop loop = new TunLoop(t, uplink);
+        tunLoop = loop;
+        loop.start();
+        LOG.log(Level.INFO, "the TUN device " + t.name() + " is back: addresses and routes set again in "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms; the session stayed");
     }
 
     /** Sends one packet read from the TUN ({@link ClientUplink#toServer}). */

@@ -80,16 +80,34 @@ public final class ClientRelay implements VpnClient {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTun(TunDevice t) {
         tun = t;
+        synchronized (this) {
+            if (engine != null && engineTun == null && engine.state() != ClientState.DISCONNECTED
+                    && engine.tunName().equals(t.name())) {
+                try {
+                    engine.attach(t);
+                    engineTun = t;
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "the TUN device " + t.name() + " came back but could not be set up again ("
+                            + e.getMessage() + "): disconnecting");
+                    disconnect();
+                }
+            }
+        }
     }
 
+    /**
+     * The TUN device in use went away, e.g. its bundle is being updated: the session stays and the
+     * relay waits for a device of the same name ({@link #bindTun}), as the device swap of a running
+     * appliance expects; vpn:disconnect ends the wait.
+     */
     void unbindTun(TunDevice t) {
         if (tun == t) {
             tun = null;
         }
         synchronized (this) {
-            if (engineTun == t) {
-                LOG.log(Level.WARNING, "the TUN device " + t.name() + " went away: disconnecting");
-                disconnect();
+            if (engineTun == t && engine != null) {
+                engine.detach(t);
+                engineTun = null;
             }
         }
     }

@@ -22,7 +22,7 @@ final class ClientTunnel {
 
     private static final Logger LOG = System.getLogger(ClientTunnel.class.getName());
 
-    private final TunDevice tun;
+    private volatile TunDevice tun; // replaced when the device comes back as a new service
     private final RouteConfigurator routing; // null: routes are the user's business
     private final ClientSettings settings;
     private final InetSocketAddress server;
@@ -83,6 +83,22 @@ final class ClientTunnel {
     List<String> routeChanges() {
         AppliedRoutes r = routes;
         return r == null ? List.of() : r.changes();
+    }
+
+    /**
+     * Takes {@code t}, the same TUN device as a new service (its bundle was updated or restarted):
+     * sets the addresses and MTU in use on it and routes through it again. The session is not
+     * touched. The old device is gone, and the kernel removed the routes through it, so the routes
+     * are undone and made anew.
+     */
+    void reattach(TunDevice t) throws IOException {
+        tun = t;
+        PushedConfig c = config;
+        if (c != null) {
+            t.configure(new TunSettings(c.mtu(), c.addresses()));
+        }
+        unroute();
+        route();
     }
 
     /** Puts the routes back as they were. Idempotent. */

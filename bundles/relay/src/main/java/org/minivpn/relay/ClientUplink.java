@@ -122,12 +122,10 @@ final class ClientUplink implements TunLoop.Owner {
         return "the crypto backend is now " + want + " (the session uses " + have + ")";
     }
 
+    /** The device went away: the session stays ({@link ClientEngine#detach}); the relay's TUN thread ends. */
     @Override
     public void tunGone() {
-        Session s = engine.current();
-        if (s != null) {
-            engine.sessionLost(s, "the TUN device went away");
-        }
+        // the relay is told by the framework and waits for the device to come back
     }
 
     @Override

@@ -32,7 +32,7 @@ final class Ipv6Block {
     private static final byte NEXT_HEADER_ICMPV6 = 58;
     private static final Logger LOG = System.getLogger(Ipv6Block.class.getName());
 
-    private final TunDevice tun;
+    private volatile TunDevice tun;
     private final Object tunWriteLock;
     private final byte[] reply = new byte[MIN_MTU];
     private long dropped; // written by the TUN thread only
@@ -47,6 +47,11 @@ final class Ipv6Block {
     Ipv6Block(TunDevice tun, Object tunWriteLock) {
         this.tun = tun;
         this.tunWriteLock = tunWriteLock;
+    }
+
+    /** From now on answers go to {@code t}: the TUN device came back as a new service. */
+    void device(TunDevice t) {
+        tun = t;
     }
 
     /** Blocks IPv6 from now on when the tunnel has no IPv6 address ({@code block}); says so when it starts. */

@@ -161,6 +161,26 @@ class SessionMoveTest {
     }
 
     @Test
+    void aTunDeviceThatComesBackAsANewServiceCarriesTheSameSession() throws Exception {
+        Ends e = connect(Rekey.Limits.DEFAULT);
+        AtomicLong arrived = arriving(e);
+        SessionInfo before = only(e.server());
+        MemoryTunDevice old = e.clientKernel().peer();
+        old.close(); // the tun.linux bundle stops: its device goes
+        e.client().detach(old);
+        MemoryTunDevice.Pair again = MemoryTunDevice.pair("c-alice", 1400); // and comes back, a new service
+        e.client().attach(again.device());
+        assertEquals(List.of(IpPrefix.parse("10.7.0.2/24")), again.device().settings().addresses(), "addresses set again");
+        byte[] p = Packets.ipv4("10.7.0.2", "198.51.100.7", "through the new device");
+        long then = arrived.get();
+        again.kernel().write(p, 0, p.length);
+        waitFor(() -> arrived.get() > then, "a packet through the new device reaches the server");
+        assertEquals(before.remote(), only(e.server()).remote(), "the same session");
+        assertEquals(ClientState.CONNECTED, e.client().state());
+        assertEquals(0, e.client().status().reconnects(), changes.toString());
+    }
+
+    @Test
     void aMoveThatCannotConnectKeepsTheSessionInUse() throws Exception {
         Ends e = connect(Rekey.Limits.DEFAULT);
         SessionInfo before = only(e.server());
