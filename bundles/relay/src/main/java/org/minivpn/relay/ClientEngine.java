@@ -303,8 +303,9 @@ final class ClientEngine implements SessionHandler, TunLoop.Owner, Reconnector.T
         session = s;
         reconnects++;
         List<IpPrefix> now = tunnel.addresses();
-        change(ClientState.CONNECTED, "reconnected over " + transportType + fellBack() + " after "
-                + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis() + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")"));
+        change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
+                + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")")
+                + (dialer.fallback().isEmpty() ? "" : " over " + transportType + fellBack()));
     }
 
 
