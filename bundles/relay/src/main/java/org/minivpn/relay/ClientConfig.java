@@ -14,6 +14,16 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " Changing it moves a connected client to that transport by reconnecting")
     String transport() default "";
 
+    /** As OpenVPN's connection blocks, tried in order; AnyConnect's DTLS-then-TLS the common case. */
+    @AttributeDefinition(description = "transport types to try in order, comma separated, e.g. dtls, tls: when one cannot"
+            + " reach the server (UDP blocked) the next is tried; a refusal is never retried over another. Empty: the"
+            + " secure transports in rank order. transport, or vpn:connect -t, names one and overrides this")
+    String transports() default "";
+
+    @AttributeDefinition(description = "milliseconds a try may take when another transport comes after it, so that"
+            + " a blocked transport costs this, not handshake.timeout.seconds")
+    int fallback_after_millis() default 2500;
+
     @AttributeDefinition(description = "DNS name or IP address the server's certificate must carry as a subject"
             + " alternative name (its CN counts only for a name, on a certificate without DNS names); empty: the host"
             + " name or address given to vpn:connect")

@@ -67,8 +67,17 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     private volatile String transportType = ""; // of the session in use
     private volatile long lostNanos; // when the last session was lost
 
-    ClientEngine(TunDevice tun, Supplier<Transport> transports, RouteConfigurator routing, ClientSettings settings,
+    ClientEngine(TunDevice tun, Supplier<Transport> transport, RouteConfigurator routing, ClientSettings settings,
             InetSocketAddress server, String serverLabel, StateListener listener) {
+        this(tun, routing, settings, server, serverLabel, listener, () -> {
+            Transport t = transport.get();
+            return t == null ? List.of() : List.of(t);
+        });
+    }
+
+    /** A client that tries {@code transports} in order, falling back as {@link Dialer} says. */
+    ClientEngine(TunDevice tun, RouteConfigurator routing, ClientSettings settings, InetSocketAddress server,
+            String serverLabel, StateListener listener, Dialer.Candidates transports) {
         this.tun = tun;
         this.tunnel = new ClientTunnel(tun, routing, settings, server);
         this.settings = settings;
@@ -112,8 +121,8 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         connectedAt = Instant.now();
         tunLoop.start();
         reconnector.start();
-        change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + (keepalive.plain() ? " (plain: IP packets"
-                + " only, no control messages)" : ""));
+        change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + " over " + transportType + fellBack()
+                + (keepalive.plain() ? " (plain: IP packets only, no control messages)" : ""));
     }
 
     private void applyTun(PushedConfig pushed) throws IOException {
@@ -258,7 +267,8 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         reconnects++;
         List<IpPrefix> now = tunnel.addresses();
         change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
-                + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")"));
+                + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")")
+                + (dialer.fallback().isEmpty() ? "" : " over " + transportType + fellBack()));
     }
 
     /** A new session with its configuration applied, about to be the one in use; closed when it fails. */
@@ -302,7 +312,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         }
         old.close();
         List<IpPrefix> now = tunnel.addresses();
-        return "moved to a new " + transportType + " session (" + reason + ") in "
+        return "moved to a new " + transportType + " session" + fellBack() + " (" + reason + ") in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms, " + (counters.droppedOut - droppedBefore)
                 + " packets dropped meanwhile, " + (before.equals(now) ? "same address " + now : "new address " + now);
     }
@@ -331,6 +341,17 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
                 reconnector.move(reason);
             }
         }
+    }
+
+    /** Why the session just made is not over the first transport to try, for the log; "" when it is. */
+    private String fellBack() {
+        String why = dialer.fallback();
+        return why.isEmpty() ? "" : ", falling back: " + why;
+    }
+
+    /** Whether the session in use (or the last one made) is over {@code t}. */
+    boolean uses(Transport t) {
+        return dialer.connected() == t;
     }
 
     /** A new session is about to be the one in use: its keys' age and transport start now. */

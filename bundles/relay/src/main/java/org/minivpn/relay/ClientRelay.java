@@ -52,7 +52,6 @@ public final class ClientRelay implements VpnClient {
     private volatile TunDevice tun;
     private volatile RouteConfigurator routing;
     private volatile String requestedTransport;
-    private volatile Transport inUse;
     private ClientEngine engine; // guarded by this
     private TunDevice engineTun; // guarded by this
 
@@ -63,11 +62,12 @@ public final class ClientRelay implements VpnClient {
 
     @Modified
     void modified(ClientConfig changed) {
-        String before = config.transport();
+        ClientConfig before = config;
         this.config = changed;
-        if (!before.equals(changed.transport())) {
+        if (!before.transport().equals(changed.transport()) || !before.transports().equals(changed.transports())) {
             requestedTransport = null;
-            retarget("the configured transport changed to '" + changed.transport() + "'");
+            retarget("the configured transport changed to '" + (changed.transport().isBlank() ? changed.transports()
+                    : changed.transport()) + "'");
         }
     }
 
@@ -119,7 +119,11 @@ public final class ClientRelay implements VpnClient {
 
     void unbindTransport(Transport t) {
         transports.remove(t);
-        if (inUse == t) {
+        boolean used;
+        synchronized (this) {
+            used = engine != null && engine.uses(t);
+        }
+        if (used) {
             retarget("the transport in use went away");
         }
     }
@@ -161,7 +165,8 @@ public final class ClientRelay implements VpnClient {
         synchronized (this) {
             if (engine != null && engine.state() == ClientState.CONNECTED && request.transport() != null
                     && engine.status().server().equals(label(request))) {
-                Requirements.transport(currentTransport(), request.transport(), transports, CONFIG_FILE);
+                Requirements.transport(transports.choose(request.transport()), request.transport(), transports,
+                        CONFIG_FILE);
                 requestedTransport = request.transport();
                 moving = engine;
             } else if (engine != null && engine.state() != ClientState.DISCONNECTED) {
@@ -240,8 +245,9 @@ public final class ClientRelay implements VpnClient {
         TunDevice t = Requirements.tun(tun, c.tun_target(), CONFIG_FILE);
         RouteConfigurator r = Requirements.routing(routing, c.routing_target(), CONFIG_FILE);
         requestedTransport = request.transport();
-        Requirements.transport(currentTransport(), Objects.requireNonNullElse(request.transport(), c.transport()),
-                transports, CONFIG_FILE);
+        List<Transport> candidates = candidates();
+        Requirements.transport(candidates.isEmpty() ? null : candidates.get(0), Objects.requireNonNullElse(
+                request.transport(), !c.transport().isBlank() ? c.transport() : c.transports()), transports, CONFIG_FILE);
         InetAddress address;
         try {
             address = InetAddress.getByName(request.host());
@@ -254,15 +260,24 @@ public final class ClientRelay implements VpnClient {
         String serverName = !c.server_name().isBlank() ? c.server_name().strip() : request.host();
         ClientSettings settings = settings(c, serverName, request.splitTunnel(), request.plain());
         String label = label(request);
-        return new ClientEngine(t, this::currentTransport, r, settings, new InetSocketAddress(address, request.port()),
-                label, this::notifyListeners);
+        return new ClientEngine(t, r, settings, new InetSocketAddress(address, request.port()), label,
+                this::notifyListeners, this::candidates);
     }
 
-    private Transport currentTransport() {
-        String type = requestedTransport != null ? requestedTransport : config.transport();
-        Transport t = transports.choose(type);
-        inUse = t;
-        return t;
+    /**
+     * The transports to try now, in order: the one {@code vpn:connect -t} asked for, else the one
+     * {@code transport} names, else those {@code transports} lists (the bound ones, in its order),
+     * else the secure ones in rank order. Only the last two fall back ({@link Dialer}).
+     */
+    private List<Transport> candidates() {
+        ClientConfig c = config;
+        String one = requestedTransport != null ? requestedTransport : c.transport().strip();
+        if (!one.isEmpty()) {
+            Transport t = transports.choose(one);
+            return t == null ? List.of() : List.of(t);
+        }
+        List<String> order = TransportChoice.types(c.transports());
+        return order.isEmpty() ? transports.secureByRank() : transports.inOrder(order);
     }
 
     /**
@@ -289,10 +304,19 @@ public final class ClientRelay implements VpnClient {
                             Duration.ofMillis(c.probe_interval_millis()), Duration.ofMillis(c.probe_dead_millis()),
                             Duration.ofSeconds(c.plain_silence_seconds())),
                     Duration.ofSeconds(Math.max(c.connect_timeout_seconds(), c.handshake_timeout_seconds())),
-                    onOff("dns", c.dns())).withRekey(new Rekey.Limits(c.rekey_records(), Duration.ofSeconds(c.rekey_seconds())));
+                    onOff("dns", c.dns())).withRekey(new Rekey.Limits(c.rekey_records(), Duration.ofSeconds(c.rekey_seconds())))
+                    .withFallbackAfter(fallbackAfter(c.fallback_after_millis()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(CONFIG_FILE + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Duration fallbackAfter(int millis) {
+        if (millis < 100) {
+            throw new IllegalArgumentException("fallback.after.millis = " + millis + " is too short for any handshake:"
+                    + " use e.g. 2500");
+        }
+        return Duration.ofMillis(millis);
     }
 
     /** on/true or off/false, as a person writes it in a .cfg file. */
@@ -320,7 +344,6 @@ public final class ClientRelay implements VpnClient {
         synchronized (this) {
             e = engine;
             engineTun = null;
-            inUse = null;
         }
         if (e != null) {
             e.close();

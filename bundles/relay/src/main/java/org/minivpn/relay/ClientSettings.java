@@ -26,13 +26,27 @@ import org.minivpn.api.IpPrefix;
  * @param dns true to use the resolvers the server pushes while connected; false ({@code dns = off})
  *     to leave name resolution alone
  * @param rekey when the client moves to a new session to replace its keys
+ * @param fallbackAfter how long a try may take when another transport comes after it ({@link Dialer})
  */
 record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
         Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
-        boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout, boolean dns, Rekey.Limits rekey) {
+        boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout, boolean dns, Rekey.Limits rekey,
+        Duration fallbackAfter) {
+
+    /** The default of {@code fallback.after.millis}: DTLS's first flight and two resends (RFC 6347 4.2.4.1's 1 s timer). */
+    static final Duration FALLBACK_AFTER = Duration.ofMillis(2500);
 
     ClientSettings {
         staticAddresses = List.copyOf(staticAddresses);
+    }
+
+    /** Settings that fall back after the default first-try budget. */
+    ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu, boolean splitTunnel, boolean killSwitch,
+            Duration handshakeTimeout, Duration configWait, Duration keepalive, Duration timeout, Duration reconnectMax,
+            boolean plain, Duration plainTimeout, DeadPeer deadPeer, Duration connectTimeout, boolean dns,
+            Rekey.Limits rekey) {
+        this(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait, keepalive, timeout,
+                reconnectMax, plain, plainTimeout, deadPeer, connectTimeout, dns, rekey, FALLBACK_AFTER);
     }
 
     /** Settings that rekey at the default limits. */
@@ -46,7 +60,13 @@ record ClientSettings(String serverName, List<IpPrefix> staticAddresses, int mtu
     /** The same settings, rekeying at {@code limits}. */
     ClientSettings withRekey(Rekey.Limits limits) {
         return new ClientSettings(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait,
-                keepalive, timeout, reconnectMax, plain, plainTimeout, deadPeer, connectTimeout, dns, limits);
+                keepalive, timeout, reconnectMax, plain, plainTimeout, deadPeer, connectTimeout, dns, limits, fallbackAfter);
+    }
+
+    /** The same settings, giving a try that has a fallback {@code budget}. */
+    ClientSettings withFallbackAfter(Duration budget) {
+        return new ClientSettings(serverName, staticAddresses, mtu, splitTunnel, killSwitch, handshakeTimeout, configWait,
+                keepalive, timeout, reconnectMax, plain, plainTimeout, deadPeer, connectTimeout, dns, rekey, budget);
     }
 
     /** Settings with the default dead-peer detection that use the resolvers a server pushes. */

@@ -15,10 +15,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " for every IPv4 address only")
     String listen() default "::";
 
-    @AttributeDefinition(description = "UDP port")
+    @AttributeDefinition(description = "port: UDP for dtls, TCP for tls (unless its own port is set)")
     int port() default 23232;
 
-    @AttributeDefinition(description = "transport type to serve with; empty for the highest-ranked secure one")
+    /** ocserv serves TLS (CSTP) beside DTLS in the same way: one client pool, one session per user. */
+    @AttributeDefinition(description = "transport types to serve with, comma separated, e.g. dtls, tls: one listener each,"
+            + " on the same port, sharing one address pool; a named transport installed later is served as it appears."
+            + " Empty for the highest-ranked secure one only")
     String transport() default "";
 
     @AttributeDefinition(description = "IPv4 client pool; its first host is the server's tunnel address")

@@ -16,20 +16,20 @@ import org.minivpn.api.route.ServerRoutes;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.Transport;
-import org.minivpn.api.transport.TransportServer;
 import org.minivpn.api.tun.TunDevice;
 import org.minivpn.api.tun.TunSettings;
 
 /**
- * One running VPN server: a transport listener, the TUN device and the sessions between them.
- * See the package documentation for its threads.
+ * One running VPN server: its transport listeners ({@link Listeners}, one per transport type), the
+ * TUN device and the sessions between them. See the package documentation for its threads.
  */
 final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable {
 
     private static final Logger LOG = System.getLogger(ServerEngine.class.getName());
 
     private final TunDevice tun;
-    private final Transport transport;
+    private final List<Transport> transports;
+    private final Listeners listeners;
     private final RouteConfigurator routing;
     private final ServerSettings settings;
     private final AddressPool<ServerPeer> pool;
@@ -43,14 +43,19 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final long plainTimeoutNanos; // 0: plain peers are never dropped for silence
 
     private long nextHousekeepingNanos; // TUN loop thread only
-    private TransportServer server;
     private volatile AppliedRoutes routes;
     private volatile Leases leases;
     private volatile Instant since;
 
     ServerEngine(TunDevice tun, Transport transport, RouteConfigurator routing, ServerSettings settings) {
+        this(tun, List.of(transport), routing, settings);
+    }
+
+    /** A server that listens with each of {@code transports} (distinct types) on the same address and port. */
+    ServerEngine(TunDevice tun, List<Transport> transports, RouteConfigurator routing, ServerSettings settings) {
         this.tun = tun;
-        this.transport = transport;
+        this.transports = List.copyOf(transports);
+        this.listeners = new Listeners(new InetSocketAddress(settings.listen(), settings.port()), this);
         this.routing = routing;
         this.settings = settings;
         this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics(), settings.addressQuarantine(),
@@ -74,7 +79,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
                 leases = new Leases(settings.leases(), pool);
             }
             tun.configure(new TunSettings(settings.mtu(), addresses));
-            server = transport.listen(new InetSocketAddress(settings.listen(), settings.port()), this);
+            for (Transport t : transports) {
+                listeners.open(t);
+            }
             if (routing != null) {
                 List<IpPrefix> networks = new ArrayList<>();
                 networks.add(pool.pool4());
@@ -90,7 +97,28 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         tunLoop.start();
         since = Instant.now();
-        LOG.log(Level.INFO, "serving on " + server.localAddress() + " through " + tun.name() + " " + addresses);
+        LOG.log(Level.INFO, "serving on " + listeners.describe() + " through " + tun.name() + " " + addresses);
+    }
+
+    /**
+     * Listens with {@code t} too, beside the others (a transport bundle deployed while serving);
+     * false when its type listens already.
+     */
+    boolean listen(Transport t) throws IOException {
+        return listeners.open(t);
+    }
+
+    /**
+     * Stops listening with {@code t} (its bundle went away); its sessions end and their clients
+     * reconnect over another transport, while the other listeners and their sessions go on.
+     */
+    boolean unlisten(Transport t) {
+        return listeners.close(t);
+    }
+
+    /** The transport types listening now. */
+    List<String> listening() {
+        return listeners.types();
     }
 
     private void assigned() {
@@ -101,7 +129,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     }
 
     InetSocketAddress localAddress() {
-        return server.localAddress();
+        return listeners.localAddress();
     }
 
     // transport → TUN (the transport's receive thread)
@@ -373,8 +401,8 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             sessions++;
             inUse += p.slot >= 0 ? 1 : 0;
         }
-        return new ServerStatus(true, endpoint, transport.type(), since, sessions, pool.clientAddresses(), inUse,
-                unrouted.droppedOut, tunLoop.failures(), server.counters());
+        return new ServerStatus(true, endpoint, String.join(", ", listeners.types()), since, sessions,
+                pool.clientAddresses(), inUse, unrouted.droppedOut, tunLoop.failures(), listeners.counters());
     }
 
     /** Says goodbye to every client but the plain ones, stops listening and relaying, and undoes routing. Idempotent. */
@@ -384,9 +412,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         for (ServerPeer p : admission.peers()) {
             p.sendControl(bye, bye.length);
         }
-        if (server != null) {
-            server.close();
-        }
+        listeners.closeAll();
         tunLoop.stop();
         admission.clear();
         Leases l = leases;

@@ -31,6 +31,8 @@ import org.osgi.service.metatype.annotations.Designate;
 /**
  * The VPN server service. It exists as soon as the bundle is active; what it needs (a TUN device, a
  * transport, a routing configurator) is checked when it starts, with advice for what is missing.
+ * It listens on every transport {@code transport} names ({@code dtls, tls}), each as it appears
+ * and until it goes ({@link Listeners}), or on the highest-ranked secure one when none is named.
  * Configuration changes apply at the next start. {@link #start} and {@link #stop} are vpn:serve and
  * vpn:stop: they also set and clear {@code autostart} ({@link ServeAutostart}), so a server that
  * was serving serves again after a restart; stops of its own (the TUN device went away, the
@@ -55,6 +57,7 @@ public final class ServerRelay implements VpnServer {
     private final String home; // the installation folder, or null for the working folder
     private ServerEngine engine; // guarded by this
     private TunDevice engineTun; // guarded by this
+    private List<String> engineTypes = List.of(); // guarded by this: the types named when the engine started
 
     @Activate
     public ServerRelay(BundleContext context, ServerConfig config) {
@@ -96,11 +99,55 @@ public final class ServerRelay implements VpnServer {
     @Reference(name = "transports", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindTransport(Transport t, Map<String, Object> properties) {
         transports.add(t, properties);
+        listenNamed();
         autostart();
     }
 
     void unbindTransport(Transport t) {
         transports.remove(t);
+        synchronized (this) {
+            if (engine != null && engine.unlisten(t)) {
+                listenNamed(); // another transport of the same type, if one is bound
+            }
+        }
+    }
+
+    /**
+     * Opens the listeners of the named transports that are bound now and do not listen yet, so that
+     * a transport bundle deployed while serving is served when {@code transport} names it. The
+     * default (nothing named) stays the transport the server started with.
+     */
+    private synchronized void listenNamed() {
+        if (engine == null) {
+            return;
+        }
+        for (String type : engineTypes) {
+            Transport t = transports.choose(type);
+            if (t != null && !engine.listening().contains(type)) {
+                try {
+                    engine.listen(t);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.ERROR, "cannot serve over " + type + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * The transport types {@code transport} names, in order ("dtls, tls"); empty for the default,
+     * the highest-ranked secure one only.
+     */
+    static List<String> named(ServerConfig c) {
+        return TransportChoice.types(c.transport());
+    }
+
+    /** The bound transports to serve with: one per named type that is bound, or the default. */
+    private List<Transport> serving(List<String> types) {
+        if (types.isEmpty()) {
+            Transport t = transports.choose("");
+            return t == null ? List.of() : List.of(t);
+        }
+        return transports.inOrder(types);
     }
 
     @Reference(name = "routing", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -118,7 +165,7 @@ public final class ServerRelay implements VpnServer {
 
     private void autostart() {
         ServerConfig c = config;
-        if (c == null || !c.autostart() || isRunning() || tun == null || transports.choose(c.transport()) == null
+        if (c == null || !c.autostart() || isRunning() || tun == null || serving(named(c)).isEmpty()
                 || routing == null) {
             return;
         }
@@ -141,17 +188,26 @@ public final class ServerRelay implements VpnServer {
         }
         ServerConfig c = config;
         TunDevice t = Requirements.tun(tun, c.tun_target(), CONFIG_FILE);
-        Transport transport = Requirements.transport(transports.choose(c.transport()), c.transport(), transports,
+        List<String> types = named(c);
+        List<Transport> serving = serving(types);
+        Requirements.transport(serving.isEmpty() ? null : serving.get(0), String.join(", ", types), transports,
                 CONFIG_FILE);
+        for (String type : types) {
+            if (transports.choose(type) == null) {
+                LOG.log(Level.WARNING, "transport '" + type + "' named in " + CONFIG_FILE + " is not installed: the server"
+                        + " serves over it once it is (e.g. extras/org.minivpn.transport." + type + ".jar into deploy/)");
+            }
+        }
         RouteConfigurator r = Requirements.routing(routing, c.routing_target(), CONFIG_FILE);
         ServerSettings settings = settings(c, port);
         if (!c.leases().isBlank()) {
             settings = settings.withLeases(leasesPath(c.leases().strip(), home));
         }
-        ServerEngine e = new ServerEngine(t, transport, r, settings);
+        ServerEngine e = new ServerEngine(t, serving, r, settings);
         e.start();
         engine = e;
         engineTun = t;
+        engineTypes = types;
     }
 
     static ServerSettings settings(ServerConfig c, int port) {
@@ -200,6 +256,7 @@ public final class ServerRelay implements VpnServer {
             engine.close();
             engine = null;
             engineTun = null;
+            engineTypes = List.of();
             LOG.log(Level.INFO, "the server stopped");
         }
     }

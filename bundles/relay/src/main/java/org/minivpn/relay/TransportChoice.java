@@ -1,5 +1,7 @@
 package org.minivpn.relay;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +40,51 @@ final class TransportChoice {
             }
         }
         return best;
+    }
+
+    /** The secure transports, highest-ranked first, one per type (the highest-ranked of each). */
+    List<Transport> secureByRank() {
+        List<Map.Entry<Transport, Map<String, Object>>> secure = new ArrayList<>();
+        for (Map.Entry<Transport, Map<String, Object>> e : bound.entrySet()) {
+            if (Boolean.TRUE.equals(e.getValue().get(Transport.SECURE))) {
+                secure.add(e);
+            }
+        }
+        secure.sort((a, b) -> outranks(a.getValue(), b.getValue()) ? -1 : outranks(b.getValue(), a.getValue()) ? 1 : 0);
+        List<Transport> out = new ArrayList<>();
+        List<Object> types = new ArrayList<>();
+        for (Map.Entry<Transport, Map<String, Object>> e : secure) {
+            Object type = e.getValue().get(Transport.TYPE);
+            if (!types.contains(type)) {
+                types.add(type);
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
+    /** The bound transport of each of {@code types}, in that order; the types not bound are left out. */
+    List<Transport> inOrder(List<String> types) {
+        List<Transport> out = new ArrayList<>();
+        for (String type : types) {
+            Transport t = choose(type);
+            if (t != null && !out.contains(t)) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** The types in a comma-separated list ("dtls, tls"), in order, without blanks or repeats. */
+    static List<String> types(String list) {
+        List<String> types = new ArrayList<>();
+        for (String t : list == null ? new String[0] : list.split(",")) {
+            String type = t.strip();
+            if (!type.isEmpty() && !types.contains(type)) {
+                types.add(type);
+            }
+        }
+        return types;
     }
 
     /** For error messages: the types available, e.g. "[dtls, udp]". */

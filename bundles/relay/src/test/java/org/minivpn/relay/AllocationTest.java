@@ -53,7 +53,7 @@ class AllocationTest {
         ServerSettings s = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0, IpPrefix.parse("10.7.0.0/24"), null,
                 1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60), false,
                 Duration.ofSeconds(60), Duration.ofSeconds(180));
-        ServerEngine engine = new ServerEngine(tun.device(), null, null, s);
+        ServerEngine engine = new ServerEngine(tun.device(), List.of(), null, s);
         CountingSession session = new CountingSession();
         engine.opened(session);
         byte[] hello = Wire.hello();

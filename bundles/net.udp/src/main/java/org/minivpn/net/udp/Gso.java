@@ -11,6 +11,7 @@ import java.lang.reflect.Method;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
 
 /**
  * UDP segmentation offload ({@code UDP_SEGMENT}, Linux 4.18 and later): one {@code sendmsg(2)} whose
@@ -56,13 +57,13 @@ final class Gso {
     }
 
     /**
-     * Sets the firewall mark of {@code channel}'s socket ({@code SO_MARK}, socket(7)): the kernel
-     * routes its datagrams by rules that match the mark, as wg-quick's policy routing does for
-     * WireGuard's socket. Here because this class owns the native access to a channel's socket.
-     * Returns 0, or the errno (EPERM without CAP_NET_ADMIN), or -1 when this JVM cannot reach the
-     * socket (no {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}, not Linux).
+     * Sets the firewall mark of {@code channel}'s socket, UDP or TCP ({@code SO_MARK}, socket(7);
+     * see {@link SocketMark}). Here because this class owns the native access to a channel's socket:
+     * every channel the JDK opens implements {@code sun.nio.ch.SelChImpl}. Returns 0, or the errno
+     * (EPERM without CAP_NET_ADMIN), or -1 when this JVM cannot reach the socket (no
+     * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}, not Linux, not the JDK's channel).
      */
-    static int mark(DatagramChannel channel, int mark) {
+    static int mark(NetworkChannel channel, int mark) {
         Method fdVal = FD_VAL != null ? FD_VAL : descriptorAccess();
         if (fdVal == null) {
             return -1;
@@ -73,7 +74,7 @@ final class Gso {
             return LibC.setsockopt((Integer) fdVal.invoke(channel), SOL_SOCKET, SO_MARK, value, 4) == 0 ? 0
                     : Native.getLastError();
         } catch (ReflectiveOperationException | RuntimeException e) {
-            return -1;
+            return -1; // IllegalArgumentException: a channel of another implementation
         }
     }
 

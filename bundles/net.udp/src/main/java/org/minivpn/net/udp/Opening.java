@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * How a {@link UdpChannel}'s socket comes to be: which family it is opened in, the dual-stack
@@ -18,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Opening {
 
-    private static final AtomicBoolean MARK_FAILURE_TOLD = new AtomicBoolean();
     /** The mark of the client sockets {@link UdpChannel#connect(InetSocketAddress, Logger)} opens on this thread. */
     private static final ThreadLocal<Integer> CLIENT_MARK = new ThreadLocal<>();
 
@@ -64,9 +62,7 @@ final class Opening {
     static UdpChannel connect(InetSocketAddress remote, int mark, Logger log) throws IOException {
         DatagramChannel channel = DatagramChannel.open(family(remote));
         try {
-            if (mark != 0) {
-                mark(channel, mark, log);
-            }
+            SocketMark.apply(channel, mark, log);
             channel.connect(remote);
             return new UdpChannel(channel, family(remote) == StandardProtocolFamily.INET6, remote, log);
         } catch (IOException | RuntimeException e) {
@@ -82,22 +78,6 @@ final class Opening {
             return open.open();
         } finally {
             CLIENT_MARK.remove();
-        }
-    }
-
-    private static void mark(DatagramChannel channel, int mark, Logger log) {
-        int errno;
-        try {
-            errno = Gso.mark(channel, mark);
-        } catch (LinkageError e) {
-            errno = -1; // no JNA in this framework
-        }
-        if (errno != 0 && MARK_FAILURE_TOLD.compareAndSet(false, true)) {
-            log.log(Level.WARNING, "cannot set the firewall mark 0x" + Integer.toHexString(mark)
-                    + " on the tunnel's socket (" + (errno == 1 ? "EPERM: the appliance needs CAP_NET_ADMIN, i.e. root"
-                    : errno < 0 ? "no native access: bin/minivpn passes --add-exports java.base/sun.nio.ch=ALL-UNNAMED"
-                    + " and ships JNA" : "errno " + errno)
-                    + "); the routes keep a host route to the server instead of policy routing (said once)");
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A network namespace a test creates and deletes ({@code mvnu-<tag>-<pid>-<n>}), so tests never meet
+ * A network namespace a test creates and deletes ({@code mvnu-<tag>-<pid>-<n>}, or another prefix), so tests never meet
  * anyone else's. Setup runs with {@code ip -n} / {@code ip netns exec}; sockets are opened by
  * {@link #call} on a fresh thread that joined the namespace (setns) and checked it is not the root one.
  */
@@ -41,7 +41,12 @@ final class TestNetns implements AutoCloseable {
     }
 
     static TestNetns create(String tag) throws IOException {
-        TestNetns ns = new TestNetns("mvnu-" + tag + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
+        return create("mvnu", tag);
+    }
+
+    /** A namespace named {@code <prefix>-<tag>-<pid>-<n>}. */
+    static TestNetns create(String prefix, String tag) throws IOException {
+        TestNetns ns = new TestNetns(prefix + "-" + tag + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
         run("ip", "netns", "add", ns.name);
         try {
             ns.ip("link", "set", "lo", "up");

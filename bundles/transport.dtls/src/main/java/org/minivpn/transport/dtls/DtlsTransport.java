@@ -20,6 +20,7 @@ import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.transport.TransportException;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.net.udp.SocketMark;
 import org.minivpn.net.udp.UdpChannel;
 import org.minivpn.tls.trust.Credentials;
 import org.minivpn.tls.trust.CryptoState;
@@ -251,26 +252,9 @@ public final class DtlsTransport implements Transport {
         socketMark = mark;
     }
 
-    /**
-     * Parses {@code socket.mark}: decimal or 0x-hexadecimal, 32 bits; empty for 0 (none). A bad
-     * value marks nothing, with a warning: the routes then keep a host route to the server.
-     */
+    /** Parses {@code socket.mark} ({@link SocketMark#parse}): a bad value marks nothing, with a warning. */
     static int socketMark(String text) {
-        String t = text == null ? "" : text.strip();
-        if (t.isEmpty()) {
-            return 0;
-        }
-        try {
-            long v = Long.decode(t);
-            if (v >= 0 && v <= 0xFFFF_FFFFL) {
-                return (int) v;
-            }
-        } catch (NumberFormatException e) {
-            // said below
-        }
-        LOG.log(Level.WARNING, "socket.mark = " + text + " in configs/" + PID + ".cfg is not a 32-bit number (e.g."
-                + " 0x6d76): the tunnel's socket is not marked, so the routes keep a host route to the server");
-        return 0;
+        return SocketMark.parse(text, "configs/" + PID + ".cfg", LOG);
     }
 
     private static Path home(BundleContext context) {

@@ -33,6 +33,13 @@ public @interface TlsConfig {
             + " (the server's port, 23232 by default); 443 passes most firewalls")
     int port() default 0;
 
+    /** The DTLS transport's attribute of the same name, read from its file first (see the class comment). */
+    @AttributeDefinition(description = "client side: firewall mark (SO_MARK) of the tunnel's own TCP socket, e.g. 0x6d76;"
+            + " it must equal fwmark in org.minivpn.route.linux, whose policy routing sends every unmarked packet into"
+            + " the tunnel (an unmarked connection to the server would loop through it). Needs CAP_NET_ADMIN (root);"
+            + " without it, or empty, the routes keep a host route to the server")
+    String socket_mark() default "0x6d76";
+
     @AttributeDefinition(description = "seconds the TCP connect and the handshake may take together")
     int handshake_timeout() default 10;
 

@@ -6,11 +6,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.minivpn.net.udp.SocketMark;
 import org.minivpn.tls.trust.TrustFiles;
 
-/** The TLS configuration with paths resolved and numbers checked; a value out of range gets its default and a warning. */
+/**
+ * The TLS configuration with paths resolved and numbers checked; a value out of range gets its default and a warning.
+ * {@code socketMark} is the firewall mark of a client's TCP socket, 0 for none.
+ */
 record TlsSettings(TrustFiles trust, int port, Duration handshakeTimeout, int maxHandshakes, Duration idleTimeout,
-        Duration writeTimeout, int maxPacketSize, int sendQueue) {
+        Duration writeTimeout, int maxPacketSize, int sendQueue, int socketMark) {
 
     /** The most one frame may carry: a TLS record's plaintext, 2^14 bytes (RFC 8446 5.1). */
     static final int MAX_FRAME = 16384;
@@ -25,7 +29,15 @@ record TlsSettings(TrustFiles trust, int port, Duration handshakeTimeout, int ma
                 Duration.ofSeconds(checked("session.idle.timeout", c.session_idle_timeout(), 5, 86_400, 180)),
                 Duration.ofSeconds(checked("write.timeout", c.write_timeout(), 1, 300, 10)),
                 checked("max.packet.size", c.max_packet_size(), 576, MAX_FRAME, 1500),
-                checked("send.queue", c.send_queue(), 8, 65_536, 256));
+                checked("send.queue", c.send_queue(), 8, 65_536, 256),
+                SocketMark.parse(c.socket_mark(), "configs/" + TlsTransport.PID + ".cfg (or " + TlsTransport.DTLS_PID
+                        + ".cfg)", TlsTransport.LOG));
+    }
+
+    /** The same settings, marking client sockets with {@code mark}. */
+    TlsSettings withSocketMark(int mark) {
+        return new TlsSettings(trust, port, handshakeTimeout, maxHandshakes, idleTimeout, writeTimeout, maxPacketSize,
+                sendQueue, mark);
     }
 
     private static Path resolve(Path home, String path) {

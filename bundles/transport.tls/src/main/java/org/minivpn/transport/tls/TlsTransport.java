@@ -5,10 +5,14 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +33,7 @@ import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.transport.TransportException;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.net.udp.SocketMark;
 import org.minivpn.tls.trust.Alerts;
 import org.minivpn.tls.trust.Credentials;
 import org.minivpn.tls.trust.CryptoState;
@@ -150,7 +155,7 @@ public final class TlsTransport implements Transport {
         InetSocketAddress target = s.port() > 0 ? new InetSocketAddress(server.getAddress(), s.port()) : server;
         long millis = Math.max(1, timeout.toMillis());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        Socket socket = new Socket();
+        Socket socket = open(target, s.socketMark());
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> watchdog = TIMER.schedule(() -> {
             timedOut.set(true);
@@ -190,7 +195,8 @@ public final class TlsTransport implements Transport {
         } catch (ConnectException e) {
             throw new ConnectException("nothing accepts TCP connections at " + target + " (" + e.getMessage()
                     + "): is the server's TLS transport deployed, and TCP port " + target.getPort() + " open?");
-        } catch (SocketTimeoutException | SocketException | EOFException e) {
+        } catch (SocketTimeoutException | SocketException | EOFException | ClosedChannelException e) {
+            // the watchdog's close ends a blocked channel read with AsynchronousCloseException
             if (timedOut.get() || e instanceof SocketTimeoutException) {
                 throw new SocketTimeoutException("no TLS session with " + target + " within " + millis + " ms");
             }
@@ -254,6 +260,24 @@ public final class TlsTransport implements Transport {
     private void requireRunning() throws TransportException {
         if (stopped) {
             throw new TransportException("the TLS transport is stopping");
+        }
+    }
+
+    /**
+     * A blocking TCP socket of a {@link SocketChannel}, marked ({@code socket.mark}) before it
+     * connects: under the route configurator's policy routing (wg-quick's) every unmarked packet goes
+     * into the tunnel, so an unmarked connection to the server would be routed through the tunnel it
+     * carries. The channel's socket adaptor keeps {@link Socket}'s connect and read timeouts.
+     */
+    private static Socket open(InetSocketAddress target, int mark) throws IOException {
+        SocketChannel channel = SocketChannel.open(target.getAddress() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        try {
+            SocketMark.apply(channel, mark, LOG);
+            return channel.socket();
+        } catch (RuntimeException e) {
+            channel.close();
+            throw e;
         }
     }
 

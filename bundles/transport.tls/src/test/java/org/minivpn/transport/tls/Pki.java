@@ -80,7 +80,7 @@ final class Pki {
     TlsSettings settings(String name, Duration handshake, Duration idle, int maxHandshakes) {
         return new TlsSettings(new TrustFiles(dir.resolve("ca.crt"), dir.resolve(name + ".crt"), dir.resolve(name + ".key"),
                 dir.resolve("crl.pem"), List.of(), "test"), 0, handshake, maxHandshakes, idle, Duration.ofSeconds(5),
-                1500, 64);
+                1500, 64, 0);
     }
 
     static TlsTransport transport(TlsSettings settings) {
