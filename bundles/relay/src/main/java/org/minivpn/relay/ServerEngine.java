@@ -34,13 +34,11 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private final ServerSettings settings;
     private final AddressPool<ServerPeer> pool;
     private final Admission admission;
+    private final ServerControl control;
     private ServerPeer lastSent; // the relay's own thread: the peer whose session may hold records back
     private final Object tunWriteLock = new Object();
     private final Counters unrouted = new Counters();
     private final TunLoop tunLoop;
-    private final long keepaliveNanos;
-    private final long timeoutNanos;
-    private final long plainTimeoutNanos; // 0: plain peers are never dropped for silence
 
     private long nextHousekeepingNanos; // TUN loop thread only
     private volatile AppliedRoutes routes;
@@ -61,9 +59,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         this.pool = new AddressPool<>(settings.pool4(), settings.pool6(), settings.statics(), settings.addressQuarantine(),
                 System::nanoTime);
         this.admission = new Admission(pool, settings, this::assigned);
-        this.keepaliveNanos = settings.keepalive().toNanos();
-        this.timeoutNanos = settings.timeout().toNanos();
-        this.plainTimeoutNanos = settings.plainTimeout().toNanos();
+        this.control = new ServerControl(admission, settings);
         this.tunLoop = new TunLoop(tun, this);
     }
 
@@ -156,7 +152,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             }
             fromClient(p, buf, off, len);
         } else {
-            control(p, buf, off, len);
+            control.received(p, buf, off, len);
         }
     }
 
@@ -222,42 +218,6 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
     }
 
-    private void control(ServerPeer p, byte[] buf, int off, int len) {
-        byte type = len > 0 ? buf[off] : 0;
-        switch (type) {
-            case Wire.HELLO -> {
-                p.hello = true;
-                hello(p, Wire.helloRequest(buf, off, len));
-            }
-            case Wire.PING -> {
-                if (len == Wire.PING_LENGTH) {
-                    synchronized (p) {
-                        p.sendControl(p.control, Wire.pong(buf, off, p.control));
-                    }
-                }
-            }
-            case Wire.PONG -> {
-                if (len == Wire.PING_LENGTH) {
-                    p.rttNanos = System.nanoTime() - Wire.getLong(buf, off + 1);
-                }
-            }
-            case Wire.GOODBYE -> p.session.close();
-            default -> p.counters.droppedIn++;
-        }
-    }
-
-    /** @param requested4 the IPv4 address the client held before it reconnected, or 0 */
-    private void hello(ServerPeer p, int requested4) {
-        if (!admission.assign(p, requested4)) {
-            return;
-        }
-        int slot = p.slot;
-        if (slot >= 0) {
-            byte[] config = admission.config(p, slot);
-            p.sendControl(config, config.length);
-        }
-    }
-
     @Override
     public void closed(Session session, String reason) {
         ServerPeer p = (ServerPeer) session.attachment();
@@ -281,8 +241,8 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     @Override
     public void tick(long now) {
         if (now - nextHousekeepingNanos >= 0) {
-            housekeeping(now);
-            nextHousekeepingNanos = now + Math.min(keepaliveNanos, 1_000_000_000L) / 2;
+            control.housekeeping(now);
+            nextHousekeepingNanos = now + control.housekeepingEveryNanos();
         }
     }
 
@@ -319,25 +279,6 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
             c.packetsOut++;
         } catch (IOException e) {
             c.droppedOut++;
-        }
-    }
-
-    private void housekeeping(long now) {
-        for (ServerPeer p : admission.peers()) {
-            boolean hello = p.hello;
-            long limit = hello ? timeoutNanos : plainTimeoutNanos;
-            if (limit > 0 && now - p.lastSeenNanos > limit) {
-                LOG.log(Level.INFO, hello ? "client '" + p.identity + "' silent for " + settings.timeout().toSeconds()
-                        + " s: dropped" : "plain peer '" + p.identity + "' sent nothing for "
-                        + settings.plainTimeout().toSeconds() + " s: dropped (plain.timeout.seconds)");
-                p.session.close();
-                closed(p.session, "silent past the timeout");
-            } else if (hello && p.slot >= 0 && now - p.nextPingNanos >= 0) {
-                p.nextPingNanos = now + keepaliveNanos;
-                synchronized (p) {
-                    p.sendControl(p.control, Wire.ping(p.control, Wire.PING, now));
-                }
-            }
         }
     }
 

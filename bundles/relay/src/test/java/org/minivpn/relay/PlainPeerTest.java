@@ -48,7 +48,8 @@ class PlainPeerTest {
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final Logger[] watched = {Logger.getLogger(Admission.class.getName()),
-        Logger.getLogger(HelloExchange.class.getName()), Logger.getLogger(ServerEngine.class.getName())};
+        Logger.getLogger(HelloExchange.class.getName()), Logger.getLogger(ServerEngine.class.getName()),
+        Logger.getLogger(ServerControl.class.getName())};
     private final Handler capture = new Handler() {
         @Override
         public void publish(LogRecord r) {

@@ -1,0 +1,92 @@
+package org.minivpn.relay;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+
+/**
+ * The server's control plane ({@link Wire}): the control records its clients send (HELLO answered
+ * with an address and CONFIG, PING with PONG, PONG taken as the round-trip time, GOODBYE ending the
+ * session) on the transports' receive threads, and the housekeeping of the relay's own thread:
+ * keepalive pings, and dropping peers silent past their timeout. A plain peer (one that never said
+ * HELLO, as the original C MiniVPN's client) is never sent a control record.
+ */
+final class ServerControl {
+
+    private static final Logger LOG = System.getLogger(ServerControl.class.getName());
+
+    private final Admission admission;
+    private final ServerSettings settings;
+    private final long keepaliveNanos;
+    private final long timeoutNanos;
+    private final long plainTimeoutNanos; // 0: plain peers are never dropped for silence
+
+    ServerControl(Admission admission, ServerSettings settings) {
+        this.admission = admission;
+        this.settings = settings;
+        this.keepaliveNanos = settings.keepalive().toNanos();
+        this.timeoutNanos = settings.timeout().toNanos();
+        this.plainTimeoutNanos = settings.plainTimeout().toNanos();
+    }
+
+    /** One control record of {@code p}; a receive thread. Allocates nothing but for a HELLO. */
+    void received(ServerPeer p, byte[] buf, int off, int len) {
+        byte type = len > 0 ? buf[off] : 0;
+        switch (type) {
+            case Wire.HELLO -> {
+                p.hello = true;
+                hello(p, Wire.helloRequest(buf, off, len));
+            }
+            case Wire.PING -> {
+                if (len == Wire.PING_LENGTH) {
+                    synchronized (p) {
+                        p.sendControl(p.control, Wire.pong(buf, off, p.control));
+                    }
+                }
+            }
+            case Wire.PONG -> {
+                if (len == Wire.PING_LENGTH) {
+                    p.rttNanos = System.nanoTime() - Wire.getLong(buf, off + 1);
+                }
+            }
+            case Wire.GOODBYE -> p.session.close();
+            default -> p.counters.droppedIn++;
+        }
+    }
+
+    /** @param requested4 the IPv4 address the client held before it reconnected, or 0 */
+    private void hello(ServerPeer p, int requested4) {
+        if (!admission.assign(p, requested4)) {
+            return;
+        }
+        int slot = p.slot;
+        if (slot >= 0) {
+            byte[] config = admission.config(p, slot);
+            p.sendControl(config, config.length);
+        }
+    }
+
+    /** How often {@link #housekeeping} is due: twice per keepalive interval, at least twice a second. */
+    long housekeepingEveryNanos() {
+        return Math.min(keepaliveNanos, 1_000_000_000L) / 2;
+    }
+
+    /** Pings each client when due and drops each peer silent past its timeout; the relay's own thread. */
+    void housekeeping(long now) {
+        for (ServerPeer p : admission.peers()) {
+            boolean hello = p.hello;
+            long limit = hello ? timeoutNanos : plainTimeoutNanos;
+            if (limit > 0 && now - p.lastSeenNanos > limit) {
+                LOG.log(Level.INFO, hello ? "client '" + p.identity + "' silent for " + settings.timeout().toSeconds()
+                        + " s: dropped" : "plain peer '" + p.identity + "' sent nothing for "
+                        + settings.plainTimeout().toSeconds() + " s: dropped (plain.timeout.seconds)");
+                p.session.close();
+                admission.closed(p, "silent past the timeout");
+            } else if (hello && p.slot >= 0 && now - p.nextPingNanos >= 0) {
+                p.nextPingNanos = now + keepaliveNanos;
+                synchronized (p) {
+                    p.sendControl(p.control, Wire.ping(p.control, Wire.PING, now));
+                }
+            }
+        }
+    }
+}
