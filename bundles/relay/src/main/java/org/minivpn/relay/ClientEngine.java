@@ -37,22 +37,18 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     private static final Logger LOG = System.getLogger(ClientEngine.class.getName());
 
-    private volatile TunDevice tun; // replaced when the device comes back as a new service (attach)
+    private final ClientDevice device;
     private final ClientSettings settings;
     private final InetSocketAddress server;
     private final String serverLabel;
     private final StateListener listener;
     private final Counters counters = new Counters();
     private final Object sendLock = new Object();
-    private final Object tunWriteLock = new Object(); // the receive thread writes packets, the TUN thread ICMPv6 errors
-    private final Ipv6Block ipv6Block; // drops on the TUN loop thread only
     private final HelloExchange hello;
     private final ClientControl control;
     private final Dialer dialer;
     private final Keepalive keepalive;
     private final Rekey rekey;
-    private final ClientUplink uplink;
-    private volatile TunLoop tunLoop; // one per device
     private final Reconnector reconnector;
     private final ClientTunnel tunnel;
 
@@ -78,7 +74,6 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     /** A client that tries {@code transports} in order, falling back as {@link Dialer} says. */
     ClientEngine(TunDevice tun, RouteConfigurator routing, ClientSettings settings, InetSocketAddress server,
             String serverLabel, StateListener listener, Dialer.Candidates transports) {
-        this.tun = tun;
         this.tunnel = new ClientTunnel(tun, routing, settings, server);
         this.settings = settings;
         this.server = server;
@@ -89,11 +84,9 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         this.keepalive = new Keepalive(settings);
         this.control = new ClientControl(hello, keepalive, sendLock);
         this.rekey = new Rekey(settings.rekey());
-        this.ipv6Block = new Ipv6Block(tun, tunWriteLock);
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
-        this.uplink = new ClientUplink(this, counters, sendLock, ipv6Block, keepalive, control, rekey, reconnector,
-                dialer);
-        this.tunLoop = new TunLoop(tun, uplink);
+        this.device = new ClientDevice(tun, block -> new ClientUplink(this, counters, sendLock, block, keepalive, control,
+                rekey, reconnector, dialer));
     }
 
     /**
@@ -119,7 +112,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
             throw e;
         }
         connectedAt = Instant.now();
-        tunLoop.start();
+        device.start();
         reconnector.start();
         change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + " over " + transportType + fellBack()
                 + (keepalive.plain() ? " (plain: IP packets only, no control messages)" : ""));
@@ -127,7 +120,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     private void applyTun(PushedConfig pushed) throws IOException {
         tunnel.apply(pushed);
-        ipv6Block.activate(!pushed.hasIpv6());
+        device.ipv6Block().activate(!pushed.hasIpv6());
         keepalive.apply(pushed);
     }
 
@@ -136,13 +129,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
     @Override
     public void drained() {
-        try {
-            synchronized (tunWriteLock) {
-                tun.flush();
-            }
-        } catch (IOException e) {
-            // the device is gone; the TUN loop learns it from its own read
-        }
+        device.flush();
     }
 
     @Override
@@ -153,9 +140,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         keepalive.heard(System.nanoTime());
         if (Wire.looksLikeIp(buf, off, len)) {
             try {
-                synchronized (tunWriteLock) {
-                    tun.write(buf, off, len);
-                }
+                device.write(buf, off, len);
                 counters.bytesIn += len;
                 counters.packetsIn++;
             } catch (IOException e) {
@@ -194,47 +179,24 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     /** The name of the TUN device the tunnel runs through. */
     String tunName() {
-        return tun.name();
+        return device.name();
     }
 
-    /**
-     * The TUN device went away (its bundle is being updated or restarted): the session stays, the
-     * relay's TUN thread ends, packets from the server are dropped until {@link #attach} brings the
-     * device back. Routes through it went with it; the kill switch, when on, still holds.
-     */
+    /** The TUN device went away: the session stays ({@link ClientDevice#detach}). */
     void detach(TunDevice t) {
-        if (tun == t) {
-            LOG.log(Level.WARNING, "the TUN device " + t.name() + " went away: the session stays; relaying resumes"
-                    + " when the device is back");
-            tunLoop.stop();
-        }
+        device.detach(t);
     }
 
-    /**
-     * The TUN device is back as {@code t} (same name, a new service): its addresses, MTU and routes
-     * are set again and relaying resumes on the same session. On the caller's thread (the framework's).
-     */
+    /** The TUN device is back as {@code t}: relaying resumes on the same session ({@link ClientDevice#attach}). */
     void attach(TunDevice t) throws IOException {
-        if (!running) {
-            return;
+        if (running) {
+            device.attach(t, tunnel);
         }
-        long start = System.nanoTime();
-        tunLoop.stop();
-        synchronized (tunWriteLock) {
-            tun = t;
-            ipv6Block.device(t);
-        }
-        tunnel.reattach(t);
-        TunLoop loop = new TunLoop(t, uplink);
-        tunLoop = loop;
-        loop.start();
-        LOG.log(Level.INFO, "the TUN device " + t.name() + " is back: addresses and routes set again in "
-                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms; the session stayed");
     }
 
     /** Sends one packet read from the TUN ({@link ClientUplink#toServer}). */
     void toServer(byte[] buf, int n) {
-        uplink.toServer(buf, n);
+        device.uplink().fromTun(buf, n);
     }
 
     // reconnects (the reconnect thread)
@@ -374,8 +336,8 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
                 reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
-                state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), ipv6Block.dropped(),
-                tunLoop.failures(), keepalive.plain(), s == null ? "" : s.cryptoBackend(), s == null ? null : keyedAt);
+                state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), device.ipv6Block().dropped(),
+                device.failures(), keepalive.plain(), s == null ? "" : s.cryptoBackend(), s == null ? null : keyedAt);
     }
 
     Traffic traffic() {
@@ -404,7 +366,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
                 ClientControl.send(s, bye, bye.length); // the last record: a failure changes nothing
             }
         }
-        tunLoop.stop();
+        device.stop();
         reconnector.stop();
         undo();
         tunnel.clear();
