@@ -259,6 +259,15 @@ final class AddressPool<P> {
         return true;
     }
 
+    /** Hands {@code slot} from {@code from} to {@code to}, another session of the same identity; false when {@code from} does not hold it. */
+    synchronized boolean transfer(int slot, P from, P to) {
+        if (slot <= SERVER || slot >= slots - 1 || owners.get(slot) != from) {
+            return false;
+        }
+        owners.set(slot, to);
+        return true;
+    }
+
     /** Frees {@code slot} when {@code owner} holds it; from now on its quarantine runs. */
     synchronized void release(int slot, P owner) {
         if (slot > SERVER && slot < slots - 1 && owners.get(slot) == owner) {

@@ -59,20 +59,35 @@ final class Admission {
         return Collections.unmodifiableSet(peers);
     }
 
-    /** A session completed its handshake: admits it and ends the sessions of its identity it replaces. */
+    /**
+     * A session completed its handshake: admits it and ends the sessions of its identity it replaces.
+     * The new session takes over the address of the one it replaces at once, before its HELLO, so
+     * that a client moving its tunnel to a new session (a rekey, another transport) loses no more
+     * than the packets in flight: from now on the address's packets go to the new session, and the
+     * client sends on it as soon as its handshake is done.
+     */
     void opened(ServerPeer p) {
         List<ServerPeer> replaced = List.of();
         synchronized (lock) {
             peers.add(p);
             if (!p.identity.isEmpty() && (!settings.duplicateIdentity() || pool.hasStatic(p.identity))) {
+                int handover = -1;
                 for (ServerPeer old : peers) {
                     if (old != p && old.identity.equals(p.identity)) {
                         if (replaced.isEmpty()) {
                             replaced = new ArrayList<>(1);
                         }
                         replaced.add(old);
+                        int slot = old.slot;
+                        if (handover < 0 && slot >= 0 && pool.transfer(slot, old, p)) {
+                            old.slot = -1; // not released: it stays the identity's
+                            handover = slot;
+                        }
                         remove(old);
                     }
+                }
+                if (handover >= 0) {
+                    bind(p, handover);
                 }
             }
         }

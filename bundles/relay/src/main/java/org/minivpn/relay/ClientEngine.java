@@ -55,6 +55,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     private volatile boolean running = true;
     private volatile Session session;
     private volatile Session handshaking;
+    private volatile Session retiring; // the session a move left, until it is closed
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
     private volatile int reconnects;
@@ -134,7 +135,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     @Override
     public void received(Session s, byte[] buf, int off, int len) {
-        if (s != session && s != handshaking) {
+        if (s != session && s != handshaking && s != retiring) {
             return; // a session already replaced
         }
         keepalive.heard(System.nanoTime());
@@ -225,7 +226,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     @Override
     public void reestablish() throws IOException {
         List<IpPrefix> before = tunnel.addresses();
-        session = open();
+        session = open(false);
         reconnects++;
         List<IpPrefix> now = tunnel.addresses();
         change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
@@ -233,11 +234,19 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
                 + (dialer.fallback().isEmpty() ? "" : " over " + transportType + fellBack()));
     }
 
-    /** A new session with its configuration applied, about to be the one in use; closed when it fails. */
-    private Session open() throws IOException {
+    /**
+     * A new session with its configuration applied, about to be the one in use; closed when it fails.
+     *
+     * @param early true to send on it as soon as its handshake is done, before its configuration
+     *     comes: a move, whose server gave it the old session's address then ({@link Admission#opened})
+     */
+    private Session open(boolean early) throws IOException {
         handshaking = null; // until the new one is known: an old one's goodbye must not end the new hello
         Session s = dialer.dial();
         handshaking = s;
+        if (early) {
+            session = s;
+        }
         try {
             applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
         } catch (IOException | RuntimeException e) {
@@ -266,13 +275,17 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         long start = System.nanoTime();
         long droppedBefore = counters.droppedOut;
         List<IpPrefix> before = tunnel.addresses();
+        retiring = old; // what it still delivers is taken until it is closed
         try {
-            session = open();
+            session = open(true);
         } catch (IOException | RuntimeException e) {
+            session = old;
             handshaking = old;
+            retiring = null;
             return "could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays";
         }
         old.close();
+        retiring = null;
         List<IpPrefix> now = tunnel.addresses();
         return "moved to a new " + transportType + " session" + fellBack() + " (" + reason + ") in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms, " + (counters.droppedOut - droppedBefore)
