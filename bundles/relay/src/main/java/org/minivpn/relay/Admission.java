@@ -45,6 +45,9 @@ final class Admission {
     private final ServerSettings settings;
     private final Object lock = new Object();
     private final Runnable assigned;
+    private final List<ServerPeer> retiring = new ArrayList<>(); // guarded by lock: sessions a move left, still open
+    /** How long a session a move left stays open for the packets in flight on it. */
+    static final long RETIRE_MILLIS = 1000;
     private final Set<ServerPeer> peers = ConcurrentHashMap.newKeySet(); // changed under lock, read by anyone
 
     /** @param assigned told (under the admission lock, so it must not block) each time a peer gets an address */
@@ -82,6 +85,9 @@ final class Admission {
                         if (handover < 0 && slot >= 0 && pool.transfer(slot, old, p)) {
                             old.slot = -1; // not released: it stays the identity's
                             handover = slot;
+                            old.successor = p; // what the client still sends on it reaches the new session
+                            old.retireAtNanos = System.nanoTime() + RETIRE_MILLIS * 1_000_000L;
+                            retiring.add(old);
                         }
                         remove(old);
                     }
@@ -95,6 +101,30 @@ final class Admission {
             LOG.log(Level.INFO, "client '" + old.identity + "' from " + old.session.remoteAddress()
                     + " replaced by its new session from " + p.session.remoteAddress() + " (one session per identity;"
                     + " duplicate.identity = true in " + CONFIG_FILE + " allows several)");
+            if (old.successor == null) {
+                old.goodbye("replaced by a new session of '" + old.identity + "'");
+            }
+        }
+    }
+
+    /**
+     * Closes, with a goodbye, the sessions a move left whose grace ({@value #RETIRE_MILLIS} ms, for
+     * the packets still in flight on them) is over; the relay's own thread.
+     */
+    void retire(long now) {
+        List<ServerPeer> due = List.of();
+        synchronized (lock) {
+            for (int i = retiring.size() - 1; i >= 0; i--) {
+                ServerPeer old = retiring.get(i);
+                if (now - old.retireAtNanos >= 0) {
+                    if (due.isEmpty()) {
+                        due = new ArrayList<>(1);
+                    }
+                    due.add(retiring.remove(i));
+                }
+            }
+        }
+        for (ServerPeer old : due) {
             old.goodbye("replaced by a new session of '" + old.identity + "'");
         }
     }
@@ -264,6 +294,7 @@ final class Admission {
     void clear() {
         synchronized (lock) {
             peers.clear();
+            retiring.clear(); // the transports close their sessions
         }
     }
 

@@ -284,12 +284,31 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
             retiring = null;
             return "could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays";
         }
-        old.close();
-        retiring = null;
+        retire(old);
         List<IpPrefix> now = tunnel.addresses();
         return "moved to a new " + transportType + " session" + fellBack() + " (" + reason + ") in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms, " + (counters.droppedOut - droppedBefore)
                 + " packets dropped meanwhile, " + (before.equals(now) ? "same address " + now : "new address " + now);
+    }
+
+    /**
+     * Closes {@code old}, which a move left, after {@value Admission#RETIRE_MILLIS} ms: what the
+     * server sent on it before the move still arrives meanwhile. The server keeps its end as long.
+     */
+    private void retire(Session old) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(Admission.RETIRE_MILLIS);
+            } catch (InterruptedException e) {
+                // close it now
+            }
+            old.close();
+            if (retiring == old) {
+                retiring = null;
+            }
+        }, "relay-" + device.name() + "-retire");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**

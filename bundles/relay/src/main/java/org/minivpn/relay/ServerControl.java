@@ -70,8 +70,12 @@ final class ServerControl {
         return Math.min(keepaliveNanos, 1_000_000_000L) / 2;
     }
 
-    /** Pings each client when due and drops each peer silent past its timeout; the relay's own thread. */
+    /**
+     * Pings each client when due, drops each peer silent past its timeout, and closes the sessions a
+     * move left once their grace is over; the relay's own thread.
+     */
     void housekeeping(long now) {
+        admission.retire(now);
         for (ServerPeer p : admission.peers()) {
             boolean hello = p.hello;
             long limit = hello ? timeoutNanos : plainTimeoutNanos;

@@ -147,10 +147,11 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         }
         p.lastSeenNanos = System.nanoTime();
         if (Wire.looksLikeIp(buf, off, len)) {
-            if (p.slot < 0 && !assignPlain(p, buf, off, len)) {
+            ServerPeer to = p.slot < 0 && p.successor != null ? p.successor : p; // in flight on a session a move left
+            if (to.slot < 0 && !assignPlain(to, buf, off, len)) {
                 return;
             }
-            fromClient(p, buf, off, len);
+            fromClient(to, buf, off, len);
         } else {
             control.received(p, buf, off, len);
         }

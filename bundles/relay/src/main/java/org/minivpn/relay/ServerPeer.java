@@ -30,6 +30,9 @@ final class ServerPeer {
     /** Set by the receive thread when the peer says HELLO, before anything is sent in reply. */
     volatile boolean hello;
     int address4;
+    /** The session of the same identity that took this one's address (a move); packets still in flight here go to it. */
+    volatile ServerPeer successor;
+    long retireAtNanos; // guarded by the admission's lock: when a session a move left is closed
     long address6High;
     long address6Low;
     boolean hasAddress6;

@@ -27,6 +27,8 @@ class StubSession implements Session {
         return 65535;
     }
 
+    private volatile boolean open = true;
+
     @Override
     public String peerIdentity() {
         return identity;
@@ -44,7 +46,7 @@ class StubSession implements Session {
 
     @Override
     public boolean isOpen() {
-        return true;
+        return open;
     }
 
     @Override
@@ -59,5 +61,6 @@ class StubSession implements Session {
 
     @Override
     public void close() {
+        open = false;
     }
 }
