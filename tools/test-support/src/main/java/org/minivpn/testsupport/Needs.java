@@ -22,7 +22,8 @@ import org.opentest4j.TestAbortedException;
  * What a test needs from the machine it runs on, and the one line it is skipped with when the
  * machine lacks it, e.g. {@code needs root, nft (Debian package nftables)}. A program is looked up
  * on PATH, as ProcessBuilder and {@code ip netns exec} find it; a name that starts with "/" is a
- * file that must exist (the header of a -dev package). Each one's package comes from
+ * file that must exist (the header of a -dev package, or {@code /dev/net/tun}, which no package
+ * brings). Each one's package comes from
  * scripts/lib/test-deps, the list scripts/install-test-deps installs; a name missing from that list
  * is a mistake in the test, and fails it.
  *
@@ -31,7 +32,7 @@ import org.opentest4j.TestAbortedException;
  * {@code target/test-skips.txt}); the distribution's build prints them all at the end of the run
  * with the one command that installs everything. Without the property nothing is written.
  *
- * <p>JUnit 5 tests call {@link #root}, {@link #programs} or {@link #that}, which abort the test
+ * <p>JUnit 5 tests call {@link #root} or {@link #programs}, which abort the test
  * (it is reported as skipped); JUnit 4 tests take the line from {@link #unmet} and hand it to
  * {@code Assume}.
  */
@@ -42,6 +43,9 @@ public final class Needs {
 
     /** The command that installs everything the tests need, as the summary of skips names it. */
     public static final String INSTALL = "sudo scripts/install-test-deps";
+
+    /** The package of what no package brings, such as /dev/net/tun (a kernel module's device). */
+    private static final String NO_PACKAGE = "-";
 
     private static final Map<String, String> PACKAGES = packages();
     private static final Set<String> RECORDED = new HashSet<>(); // guarded by RECORDED
@@ -57,16 +61,6 @@ public final class Needs {
     /** Skips the calling JUnit 5 test unless every program is there. */
     public static void programs(String... programs) {
         abortIf(unmet(false, programs));
-    }
-
-    /**
-     * Skips the calling JUnit 5 test with "needs {@code what}" unless {@code present}: for what no
-     * package brings, such as {@code /dev/net/tun} in a container.
-     */
-    public static void that(boolean present, String what) {
-        if (!present) {
-            abortIf(recorded("needs " + what));
-        }
     }
 
     /**
@@ -89,7 +83,9 @@ public final class Needs {
             }
             if (!present(program)) {
                 missing.add(program);
-                packages.add(pkg);
+                if (!pkg.equals(NO_PACKAGE)) {
+                    packages.add(pkg);
+                }
             }
         }
         return missing.isEmpty() ? null : recorded(describe(missing, packages));

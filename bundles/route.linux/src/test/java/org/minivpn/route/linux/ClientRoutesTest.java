@@ -33,7 +33,7 @@ class ClientRoutesTest {
 
     @BeforeEach
     void topology() throws IOException {
-        Netns.require();
+        Netns.require("/dev/net/tun");
         journal = dir.resolve("routes.journal");
         net = ClientTopology.create();
         client = net.client;

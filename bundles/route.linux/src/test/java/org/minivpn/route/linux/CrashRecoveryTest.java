@@ -38,7 +38,7 @@ class CrashRecoveryTest {
 
     @BeforeEach
     void topology() throws IOException {
-        Netns.require();
+        Netns.require("/dev/net/tun");
         journal = dir.resolve("run/routes.journal");
         net = ClientTopology.create();
         client = net.client;

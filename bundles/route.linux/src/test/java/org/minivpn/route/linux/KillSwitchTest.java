@@ -43,7 +43,7 @@ class KillSwitchTest {
 
     @BeforeEach
     void topology() throws IOException {
-        Netns.require();
+        Netns.require("/dev/net/tun");
         client = Netns.create("kc");
         internet = Netns.create("ki");
         client.veth("up0", internet, "up0");

@@ -45,7 +45,7 @@ class PolicyRoutingTest {
 
     @BeforeEach
     void topology() throws Exception {
-        Netns.require();
+        Netns.require("/dev/net/tun");
         journal = dir.resolve("routes.journal");
         net = ClientTopology.create();
         client = net.client;
