@@ -1,14 +1,11 @@
 package org.minivpn.distribution;
 
-import static org.junit.Assert.assertEquals;
 import static org.junit.Assume.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.Test;
+import org.minivpn.testsupport.Needs;
 
 /**
  * The end-to-end tests, as root, in network namespaces the scripts create and delete: launched
@@ -22,18 +19,18 @@ public class EndToEndIT {
 
     @Test
     public void theDemoPassesItsChecks() throws Exception {
-        runScript("demo", List.of("--check"), "python3", "curl", "tcpdump");
+        runScript("demo", List.of("--check"));
     }
 
     @Test
     public void twoClientsReachTheServerAndEachOtherOverIpv4AndIpv6AndIperf3Completes() throws Exception {
-        runScript("test-relay", List.of(), "iperf3");
+        runScript("test-relay", List.of());
     }
 
     /** A small run of the load test (the full one is 1,000 sessions), so that it keeps working. */
     @Test
     public void oneServerHoldsFiftyLoadGeneratorSessionsAndAClient() throws Exception {
-        runScript("load", List.of("--clients", "50"), "jcmd", "jstat");
+        runScript("load", List.of("--clients", "50"));
     }
 
     /**
@@ -43,55 +40,25 @@ public class EndToEndIT {
      */
     @Test
     public void theOriginalMiniVpnsClientAndServerWorkWithOursBothWays() throws Exception {
-        assumeTrue("libssl-dev is missing (.ci/run installs it)", Files.exists(Path.of("/usr/include/openssl/ssl.h")));
-        runScript("test-original", List.of(), "iperf3", "gcc", "python3");
+        runScript("test-original", List.of());
     }
 
     /** Every row of scripts/attack: attacks from outside, from a client with its own certificate, from the path. */
     @Test
     public void everyAttackOfScriptsAttackIsHeldOff() throws Exception {
-        runScript("attack", List.of(), "python3", "curl", "jcmd", "jstat");
+        runScript("attack", List.of());
     }
 
-    /** Runs scripts/NAME with ARGS as root; its output goes to target/it/NAME.log. */
-    private static void runScript(String name, List<String> args, String... tools) throws Exception {
-        runScript(name, args, 240, tools);
-    }
-
-    /** Runs scripts/NAME with ARGS as root, for at most {@code seconds}; its output goes to target/it/NAME.log. */
-    private static void runScript(String name, List<String> args, int seconds, String... tools) throws Exception {
-        assumeTrue("needs root: network namespaces and TUN devices", "root".equals(System.getProperty("user.name")));
-        for (String tool : java.util.stream.Stream.concat(java.util.stream.Stream.of("ip", "nft", "ping"),
-                java.util.stream.Stream.of(tools)).toList()) {
-            assumeTrue(tool + " is missing (.ci/run installs it)", onPath(tool));
-        }
+    /**
+     * Runs scripts/NAME with ARGS as root, for at most 240 s; its output goes to target/it/NAME.log.
+     * Only root starts a script; each then checks the programs it needs itself (scripts/lib/needs.sh)
+     * and is skipped with its own line when one is missing.
+     */
+    private static void runScript(String name, List<String> args) throws Exception {
+        String why = Needs.unmet(true);
+        assumeTrue(why, why == null);
         Path repo = ApplianceOptions.dist().getParent().getParent().getParent();
         Path log = Path.of(System.getProperty("minivpn.test.dir", "target/it")).toAbsolutePath().resolve(name + ".log");
-        Files.createDirectories(log.getParent());
-        List<String> command = new ArrayList<>();
-        command.add(repo.resolve("scripts/" + name).toString());
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command);
-        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-        boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
-        if (!done) {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
-        String out = Files.readString(log);
-        System.out.println(out);
-        assertEquals("scripts/" + name + " finished within " + seconds + " s:\n" + out, true, done);
-        assertEquals("scripts/" + name + ":\n" + out, 0, p.exitValue());
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
+        Scripts.run(repo.resolve("scripts").resolve(name), args, 240, log);
     }
 }
