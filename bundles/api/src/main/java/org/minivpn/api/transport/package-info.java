@@ -7,7 +7,7 @@
  * records for control messages, the transport carries them unchanged.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.minivpn.api.transport;
 
 import org.osgi.annotation.bundle.Export;
