@@ -41,9 +41,6 @@ public final class Needs {
     /** System property: the file each skip is appended to. */
     public static final String LEDGER = "minivpn.test.skips";
 
-    /** The command that installs everything the tests need, as the summary of skips names it. */
-    public static final String INSTALL = "sudo scripts/install-test-deps";
-
     /** The package of what no package brings, such as /dev/net/tun (a kernel module's device). */
     private static final String NO_PACKAGE = "-";
 
