@@ -4,7 +4,8 @@
 # Everything it makes is undone on exit (namespaces deleted, processes stopped), also on failure.
 # Needs: $dist (the built distribution), $keep (1 to keep the work folder).
 
-[ "$(id -u)" -eq 0 ] || { echo "$(basename "$0"): needs root (network namespaces, TUN devices)" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/needs.sh"
+needs --root # network namespaces, TUN devices
 [ -x "$dist/bin/minivpn" ] || { echo "$(basename "$0"): no distribution at $dist: build it with 'mvn -B -DskipTests package'" >&2; exit 2; }
 
 work=$(mktemp -d "/tmp/minivpn-$(basename "$0").XXXXXX")

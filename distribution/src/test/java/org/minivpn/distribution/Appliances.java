@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -60,22 +61,29 @@ final class Appliances {
         final Path log;
 
         Running(Path home, String... args) throws IOException {
-            this(List.of(), home, args);
+            this(List.of(), home, Map.of(), args);
+        }
+
+        /** As {@link #Running(Path, String...)}, with {@code env} added to bin/minivpn's environment. */
+        Running(Path home, Map<String, String> env, String... args) throws IOException {
+            this(List.of(), home, env, args);
         }
 
         /** Started inside the network namespace {@code netns} (ip netns exec), which must exist. */
         static Running inNamespace(String netns, Path home, String... args) throws IOException {
-            return new Running(List.of("ip", "netns", "exec", netns), home, args);
+            return new Running(List.of("ip", "netns", "exec", netns), home, Map.of(), args);
         }
 
-        private Running(List<String> prefix, Path home, String... args) throws IOException {
+        private Running(List<String> prefix, Path home, Map<String, String> env, String... args) throws IOException {
             this.home = home;
             this.log = home.resolve("run.log");
             List<String> cmd = new ArrayList<>(prefix);
             cmd.addAll(List.of(home.resolve("bin/minivpn").toString(), "--headless"));
             cmd.addAll(List.of(args));
-            this.process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
+            this.process = pb.start();
         }
 
         /** Waits until the log says the appliance is ready, or fails after 30 s. */

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 import org.minivpn.distribution.Appliances.Result;
 import org.minivpn.distribution.Appliances.Running;
+import org.minivpn.testsupport.Needs;
 
 /**
  * The built-in CA as a person uses it: bin/minivpn-ctl vpn:pki against a running appliance, and
@@ -160,13 +161,9 @@ public class PkiIT {
     private static Result openssl(Path dir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            assumeTrue("openssl is not installed (apt-get install -y openssl): " + e.getMessage(), false);
-            throw e;
-        }
+        String why = Needs.unmet(false, "openssl");
+        assumeTrue(why, why == null);
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(String.join(" ", cmd) + " finished", p.waitFor(30, TimeUnit.SECONDS));

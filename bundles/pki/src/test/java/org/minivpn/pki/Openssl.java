@@ -1,18 +1,15 @@
 package org.minivpn.pki;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.minivpn.testsupport.Needs;
 
 /** Runs the real openssl command line tool; tests that need it are skipped, with a message, when it is absent. */
 final class Openssl {
-
-    private static final boolean PRESENT = probe();
 
     private Openssl() {
     }
@@ -24,13 +21,9 @@ final class Openssl {
         }
     }
 
-    static void assumePresent() {
-        assumeTrue(PRESENT, "openssl is not installed: apt-get install -y openssl to run the tests that check"
-                + " certificates with a tool no one here wrote");
-    }
-
+    /** Runs openssl in {@code dir}; skips the calling test, with the one line naming its package, without it. */
     static Result run(Path dir, String... args) {
-        assumePresent();
+        Needs.programs("openssl");
         List<String> cmd = new ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));
         try {
@@ -47,19 +40,6 @@ final class Openssl {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        }
-    }
-
-    private static boolean probe() {
-        try {
-            Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 }

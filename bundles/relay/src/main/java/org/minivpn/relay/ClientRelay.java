@@ -20,6 +20,7 @@ import org.minivpn.api.relay.ConnectRequest;
 import org.minivpn.api.relay.Traffic;
 import org.minivpn.api.relay.VpnClient;
 import org.minivpn.api.route.RouteConfigurator;
+import org.minivpn.api.transport.NotConfiguredException;
 import org.minivpn.api.transport.Transport;
 import org.minivpn.api.tun.TunDevice;
 import org.osgi.service.component.annotations.Activate;
@@ -217,7 +218,8 @@ public final class ClientRelay implements VpnClient {
     private ConnectRequest configuredServer(ConnectRequest request) throws IOException {
         String server = config.server().strip();
         if (server.isEmpty()) {
-            throw new IOException("no server given and none configured: vpn:connect <host>, or set server in " + CONFIG_FILE);
+            throw new NotConfiguredException("no server given and none configured: vpn:connect <host>, or set server in "
+                    + CONFIG_FILE);
         }
         return withServer(server, request);
     }

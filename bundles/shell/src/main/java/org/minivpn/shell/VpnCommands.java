@@ -15,6 +15,7 @@ import org.minivpn.api.relay.ConnectRequest;
 import org.minivpn.api.relay.ServerStatus;
 import org.minivpn.api.relay.VpnClient;
 import org.minivpn.api.relay.VpnServer;
+import org.minivpn.api.transport.NotConfiguredException;
 import org.minivpn.api.transport.Transport;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -28,8 +29,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The {@code vpn:} commands a user types at the Gogo prompt or runs with minivpn-ctl. Thin: they
- * parse, call the api and format. A failure is thrown with a message that says what to do; Gogo
- * shows it and minivpn-ctl exits 1.
+ * parse, call the api and format. A failure is thrown as a {@link CommandFailure} with a message
+ * that says what to do; Gogo shows the message alone and minivpn-ctl exits 1. On an appliance that
+ * was never set up, vpn:connect answers with the steps that set it up ({@link GettingStarted}).
  */
 @Component(service = VpnCommands.class, property = {
     "osgi.command.scope=vpn",
@@ -70,8 +72,7 @@ public final class VpnCommands {
             @Descriptor("route only the server's pushed routes through the tunnel, not all traffic")
             @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split,
             @Descriptor(PLAIN)
-            @Parameter(names = {"-p", "--plain"}, presentValue = "true", absentValue = "false") boolean plain)
-            throws IOException {
+            @Parameter(names = {"-p", "--plain"}, presentValue = "true", absentValue = "false") boolean plain) {
         return connect(transport, split, plain, "", Transport.DEFAULT_PORT);
     }
 
@@ -83,7 +84,7 @@ public final class VpnCommands {
             @Parameter(names = {"-s", "--split"}, presentValue = "true", absentValue = "false") boolean split,
             @Descriptor(PLAIN)
             @Parameter(names = {"-p", "--plain"}, presentValue = "true", absentValue = "false") boolean plain,
-            @Descriptor("server host name or address") String host) throws IOException {
+            @Descriptor("server host name or address") String host) {
         return connect(transport, split, plain, host, Transport.DEFAULT_PORT);
     }
 
@@ -96,10 +97,17 @@ public final class VpnCommands {
             @Descriptor(PLAIN)
             @Parameter(names = {"-p", "--plain"}, presentValue = "true", absentValue = "false") boolean plain,
             @Descriptor("server host name or address") String host,
-            @Descriptor("server UDP port") int port) throws IOException {
+            @Descriptor("server UDP port") int port) {
         VpnClient c = require(client, NO_CLIENT);
         long start = System.nanoTime();
-        c.connect(new ConnectRequest(host, port, transport.isEmpty() ? null : transport, split, plain));
+        try {
+            c.connect(new ConnectRequest(host, port, transport.isEmpty() ? null : transport, split, plain));
+        } catch (NotConfiguredException e) {
+            throw new CommandFailure(GettingStarted.text(e.getMessage(), host,
+                    context == null ? null : context.getProperty("minivpn.home")), e);
+        } catch (IOException e) {
+            throw new CommandFailure(e.getMessage(), e);
+        }
         ClientStatus s = c.status();
         return "connected to " + s.server() + " as " + StatusText.join(s.tunnelAddresses()) + " over " + s.transport()
                 + (s.cipherSuite().isEmpty() ? " (NOT ENCRYPTED)" : " (" + s.cipherSuite() + ")") + " in "
@@ -137,14 +145,18 @@ public final class VpnCommands {
     }
 
     @Descriptor("start the VPN server on the configured UDP port (configs/org.minivpn.relay.server.cfg)")
-    public String serve() throws IOException {
+    public String serve() {
         return serve(0);
     }
 
     @Descriptor("start the VPN server on a given UDP port")
-    public String serve(@Descriptor("UDP port to listen on") int port) throws IOException {
+    public String serve(@Descriptor("UDP port to listen on") int port) {
         VpnServer s = require(server, NO_SERVER);
-        s.start(port);
+        try {
+            s.start(port);
+        } catch (IOException e) {
+            throw new CommandFailure(e.getMessage(), e);
+        }
         return "serving on " + s.endpoint() + "; clients connect with vpn:connect <this host>";
     }
 
@@ -169,7 +181,7 @@ public final class VpnCommands {
     public String kick(@Descriptor("the client's identity (certificate name) or tunnel address") String who) {
         int n = require(server, NO_SERVER).kick(who);
         if (n == 0) {
-            throw new IllegalArgumentException("no session of '" + who + "': vpn:sessions lists them");
+            throw new CommandFailure("no session of '" + who + "': vpn:sessions lists them");
         }
         return "ended " + n + " session(s) of " + who;
     }
@@ -219,7 +231,7 @@ public final class VpnCommands {
 
     private static <T> T require(T service, String missing) {
         if (service == null) {
-            throw new IllegalStateException(missing);
+            throw new CommandFailure(missing);
         }
         return service;
     }

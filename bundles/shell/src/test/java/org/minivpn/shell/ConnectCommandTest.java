@@ -44,7 +44,8 @@ class ConnectCommandTest {
         }
     }
 
-    private static VpnCommands commands(VpnClient client) throws Exception {
+    /** Commands whose client is {@code client}, set as SCR sets the dynamic reference. */
+    static VpnCommands commands(VpnClient client) throws Exception {
         VpnCommands c = new VpnCommands(null);
         Field f = VpnCommands.class.getDeclaredField("client");
         f.setAccessible(true);

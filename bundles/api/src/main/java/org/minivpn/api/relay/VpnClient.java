@@ -12,6 +12,8 @@ public interface VpnClient {
      * session is reconnected by the client itself until {@link #disconnect()}.
      *
      * @throws IllegalStateException when already connected or connecting
+     * @throws org.minivpn.api.transport.NotConfiguredException when no server is given and none is
+     *     configured, or the transport has no CA or certificate yet: the appliance is not set up
      * @throws IOException with a message that says what to do (e.g. no CA configured, server refused
      *     our certificate, no answer from the server within the timeout)
      */

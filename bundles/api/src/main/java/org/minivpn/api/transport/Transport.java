@@ -37,6 +37,7 @@ public interface Transport {
      *     name on a certificate without DNS names), or null to accept any identity the configured
      *     trust anchors vouch for
      * @throws java.net.SocketTimeoutException when the handshake did not finish in time
+     * @throws NotConfiguredException when this appliance has no CA or no certificate of its own yet
      * @throws TransportException when the peer was refused or refused us; the message says why
      */
     Session connect(InetSocketAddress server, String serverName, SessionHandler handler, Duration timeout)
@@ -47,6 +48,7 @@ public interface Transport {
      * server is closed. Each new session is announced to {@code handler} before its first packet.
      *
      * @throws java.net.BindException when the address is in use
+     * @throws NotConfiguredException when this appliance has no CA or no certificate of its own yet
      */
     TransportServer listen(InetSocketAddress bind, SessionHandler handler) throws IOException;
 

@@ -7,7 +7,7 @@
  * records for control messages, the transport carries them unchanged.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.minivpn.api.transport;
 
 import org.osgi.annotation.bundle.Export;

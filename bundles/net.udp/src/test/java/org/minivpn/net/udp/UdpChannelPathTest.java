@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -17,6 +16,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.minivpn.testsupport.Needs;
 
 /**
  * The client socket under a changing network, in namespaces this test makes:
@@ -40,7 +40,7 @@ class UdpChannelPathTest {
 
     @BeforeEach
     void topology() throws Exception {
-        assumeTrue(TestNetns.root(), "needs root to create network namespaces (CI runs as root)");
+        Needs.root("ip", "/dev/net/tun");
         client = TestNetns.create("cl");
         server = TestNetns.create("sv");
         client.ip("link", "add", "up0", "type", "veth", "peer", "name", "up0", "netns", server.name);

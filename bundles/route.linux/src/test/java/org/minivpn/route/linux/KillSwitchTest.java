@@ -3,7 +3,6 @@ package org.minivpn.route.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -44,7 +43,7 @@ class KillSwitchTest {
 
     @BeforeEach
     void topology() throws IOException {
-        assumeTrue(Netns.root(), "needs root to create network namespaces (CI runs as root)");
+        Netns.require("/dev/net/tun");
         client = Netns.create("kc");
         internet = Netns.create("ki");
         client.veth("up0", internet, "up0");

@@ -2,12 +2,12 @@ package org.minivpn.route.linux;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.minivpn.testsupport.Needs;
 
 /**
  * A network namespace that a test creates and deletes: every name starts with "mvrt-" (or a prefix
@@ -47,18 +47,14 @@ final class Netns implements AutoCloseable {
         return ns;
     }
 
-    /** True when the tests run as root (CI does; a developer's IDE may not). */
-    static boolean root() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[1].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
+    /**
+     * Skips the calling test unless it runs as root with what the configurator runs (ip, nft,
+     * sysctl, ss) and {@code more}: one line names what is missing and its Debian package.
+     */
+    static void require(String... more) {
+        List<String> programs = new ArrayList<>(List.of("ip", "nft", "sysctl", "ss"));
+        programs.addAll(List.of(more));
+        Needs.root(programs.toArray(String[]::new));
     }
 
     /**

@@ -3,7 +3,6 @@ package org.minivpn.route.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -62,7 +61,7 @@ class ServerFirewallTest {
 
     @BeforeEach
     void topology() throws IOException {
-        assumeTrue(Netns.root(), "needs root to create network namespaces (CI runs as root)");
+        Netns.require("ping");
         journal = dir.resolve("routes.journal");
         server = Netns.create("fs");
         a = Netns.create("fa");

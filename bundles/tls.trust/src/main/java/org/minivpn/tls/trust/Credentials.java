@@ -23,6 +23,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.minivpn.api.transport.NotConfiguredException;
 import org.minivpn.api.transport.TransportException;
 
 /**
@@ -84,8 +85,20 @@ public final class Credentials {
 
     public void requireUsable() throws TransportException {
         if (problem != null) {
-            throw new TransportException(problem);
+            throw failure(problem);
         }
+    }
+
+    /**
+     * Whether the problem is that this appliance was never given its CA or its certificate (the
+     * files do not exist), rather than that a file is broken: a person still has to set it up.
+     */
+    boolean unconfigured() {
+        return problem != null && (problem.startsWith(NO_CA) || problem.startsWith(NO_CERT));
+    }
+
+    private TransportException failure(String why) {
+        return why.equals(problem) && unconfigured() ? new NotConfiguredException(why) : new TransportException(why);
     }
 
     /**
@@ -120,7 +133,7 @@ public final class Credentials {
     public void requireUsableAsServer() throws TransportException {
         String why = serverProblem();
         if (why != null) {
-            throw new TransportException(why);
+            throw failure(why);
         }
     }
 

@@ -1,7 +1,9 @@
 package org.minivpn.transport.dtls;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,22 +19,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.testsupport.Allocations;
 
 /**
  * Steady-state sending and receiving allocate nothing of their own: per record, the sending thread
  * and the server's receive thread allocate no more than the JCA cipher itself does for one AEAD
  * operation (its parameter object and whatever its provider allocates in {@code init}).
+ *
+ * <p>Each side of each comparison is measured as {@link Allocations} does: after a warm-up of
+ * {@value #RECORDS} records, the least of {@value #SAMPLES} samples of {@value #RECORDS} records,
+ * so that JIT compilation and GC noise in one sample (seen: sending 1217.9 B/record against 1208.0
+ * for the cipher alone, one sample each, on a loaded machine) does not count. The module's tests
+ * run with the JIT's escape analysis off (its pom), so that every {@code new} allocates: with it on,
+ * the JIT at times removed one 24-byte object from the cipher alone and not from the record layer.
  */
 class AllocationTest {
 
     private static final int RECORDS = 30_000;
+    private static final int SAMPLES = 3;
     /**
-     * Slack per record for noise: 8 B, plus 1 % of what the cipher itself allocates, since the
-     * measurement of a provider that allocates kilobytes per record wobbles by tens of bytes between
-     * runs on a loaded machine (seen: 24 B over 4296 B). Still below any object of our own per record.
+     * The margin per record: 8 B, half the smallest object, so one object of our own per record
+     * (16 B at least) always exceeds it. The least samples of both sides agree to 0.1 B per record
+     * (seen on a loaded 2-core machine, both backends, every run).
      */
     private static final double SLACK = 8;
-    private static final double NOISE = 0.01;
 
     @TempDir
     Path dir;
@@ -40,13 +50,14 @@ class AllocationTest {
     @ParameterizedTest(name = "{0} backend")
     @ValueSource(strings = {"jca", "bc"})
     void sendAndReceiveAllocateNoMoreThanTheCipher(String backend) throws Exception {
+        assertEquals("false", ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .getVMOption("DoEscapeAnalysis").getValue(), "run with -XX:-DoEscapeAnalysis, as the module's pom does");
         TestPki pki = new TestPki(dir, "Test CA");
         pki.issue("server", TestPki.Usage.SERVER, false);
         pki.issue("alice", TestPki.Usage.CLIENT, false);
         DtlsTransport serverSide = Backends.transport(pki.settings("server"), Backends.byName(backend));
         DtlsTransport clientSide = Backends.transport(pki.settings("alice"), Backends.byName(backend));
         Counting counting = new Counting();
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Provider provider = Backends.byName(backend).provider();
         double sealCost = cipherCost(provider, true);
         double openCost = cipherCost(provider, false);
@@ -54,26 +65,29 @@ class AllocationTest {
             Session client = clientSide.connect(server.localAddress(), null, counting, Duration.ofSeconds(10));
             byte[] packet = new byte[1400];
             packet[0] = 0x45;
-            for (int i = 0; i < 10_000; i++) {
-                client.send(packet, 0, packet.length);
-            }
+            double send = Allocations.perCall(RECORDS, RECORDS, SAMPLES, i -> client.send(packet, 0, packet.length));
             Thread rx = thread("dtls-rx-" + server.localAddress().getPort());
-            Thread.sleep(300);
-            long received0 = counting.received;
-            long rx0 = mx.getThreadAllocatedBytes(rx.getId());
-            long tx0 = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < RECORDS; i++) {
-                client.send(packet, 0, packet.length);
-            }
-            double send = (double) (mx.getCurrentThreadAllocatedBytes() - tx0) / RECORDS;
-            Thread.sleep(300);
-            long got = counting.received - received0;
-            double receive = (double) (mx.getThreadAllocatedBytes(rx.getId()) - rx0) / Math.max(1, got);
+            long[] arrived = {0};
+            double receive = Allocations.least(SAMPLES, () -> {
+                Thread.sleep(300); // what the sends above left in flight is received before the sample starts
+                long received0 = counting.received;
+                long rx0 = Allocations.allocatedBy(rx);
+                for (int i = 0; i < RECORDS; i++) {
+                    client.send(packet, 0, packet.length);
+                }
+                Thread.sleep(300);
+                long got = counting.received - received0;
+                arrived[0] = Math.max(arrived[0], got);
+                // A loaded machine drops datagrams in the kernel, before our receive thread sees them:
+                // a sample in which few arrived says too little, and the next one counts.
+                return got < RECORDS / 2 ? Double.MAX_VALUE : (double) (Allocations.allocatedBy(rx) - rx0) / got;
+            });
             System.out.printf("%s backend: send %.1f B/record (cipher alone %.1f), receive %.1f B/record (cipher alone"
-                    + " %.1f); %d of %d records arrived%n", backend, send, sealCost, receive, openCost, got, RECORDS);
-            assertTrue(got > RECORDS / 2, "most records arrived: " + got);
-            assertTrue(send <= sealCost * (1 + NOISE) + SLACK, "sending allocates " + send + " B/record, the cipher alone " + sealCost);
-            assertTrue(receive <= openCost * (1 + NOISE) + SLACK, "receiving allocates " + receive + " B/record, the cipher alone " + openCost);
+                    + " %.1f); %d of %d records arrived in the best sample%n", backend, send, sealCost, receive,
+                    openCost, arrived[0], RECORDS);
+            assertTrue(arrived[0] >= RECORDS / 2, "most records arrived in some sample: " + arrived[0] + " at best");
+            assertTrue(send <= sealCost + SLACK, "sending allocates " + send + " B/record, the cipher alone " + sealCost);
+            assertTrue(receive <= openCost + SLACK, "receiving allocates " + receive + " B/record, the cipher alone " + openCost);
             client.close();
         } finally {
             clientSide.deactivate();
@@ -87,7 +101,6 @@ class AllocationTest {
      * content type.
      */
     private static double cipherCost(Provider provider, boolean seal) throws Exception {
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Cipher cipher = provider == null ? Cipher.getInstance("AES/GCM/NoPadding")
                 : Cipher.getInstance("AES/GCM/NoPadding", provider);
         SecretKeySpec key = new SecretKeySpec(new byte[16], "AES");
@@ -98,31 +111,24 @@ class AllocationTest {
         byte[] type = {23};
         cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce, 0, 12));
         cipher.updateAAD(aad, 0, 31);
-        cipher.doFinal(new byte[1401], 0, 1401, in, 0); // a valid record to open
-        long start = 0;
-        for (int round = 0; round < 2; round++) {  // the first round warms up
-            start = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < RECORDS; i++) {
-                if (seal) {
-                    nonce[11] = (byte) i;
-                    nonce[10] = (byte) (i >> 8);
-                    nonce[9] = (byte) (i >> 16);
-                    nonce[8] = (byte) (round + 1);
-                    cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce, 0, 12));
-                    cipher.updateAAD(aad, 0, 31);
-                    int n = cipher.update(in, 0, 1400, out, 0);
-                    cipher.doFinal(type, 0, 1, out, n);
-                } else {
-                    java.util.Arrays.fill(nonce, (byte) 0);
-                    cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, nonce, 0, 12));
-                    cipher.updateAAD(aad, 0, 31);
-                    cipher.doFinal(in, 0, 1417, out, 0);
+        cipher.doFinal(new byte[1401], 0, 1401, in, 0); // a valid record to open, under the all-zero nonce
+        return Allocations.perCall(RECORDS, RECORDS, SAMPLES, i -> {
+            if (seal) {
+                for (int b = 0; b < 8; b++) { // a fresh nonce each time: GCM refuses to encrypt twice under one
+                    nonce[11 - b] = (byte) ((i + 1) >>> (8 * b));
                 }
+                cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce, 0, 12));
+                cipher.updateAAD(aad, 0, 31);
+                int n = cipher.update(in, 0, 1400, out, 0);
+                cipher.doFinal(type, 0, 1, out, n);
+            } else {
+                java.util.Arrays.fill(nonce, (byte) 0);
+                cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, nonce, 0, 12));
+                cipher.updateAAD(aad, 0, 31);
+                cipher.doFinal(in, 0, 1417, out, 0);
             }
-        }
-        return (double) (mx.getCurrentThreadAllocatedBytes() - start) / RECORDS;
+        });
     }
-
     private static Thread thread(String name) {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().equals(name)) {

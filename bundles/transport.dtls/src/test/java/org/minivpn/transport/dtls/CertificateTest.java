@@ -2,6 +2,7 @@ package org.minivpn.transport.dtls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.transport.Session;
+import org.minivpn.api.transport.NotConfiguredException;
 import org.minivpn.api.transport.TransportException;
 import org.minivpn.api.transport.TransportServer;
 import org.minivpn.tls.trust.Credentials;
@@ -212,16 +214,17 @@ class CertificateTest {
                 Duration.ofSeconds(60), 1500);
         DtlsTransport bare = Backends.transport(none, Backends.jca());
         try {
-            TransportException e = assertThrows(TransportException.class, () -> bare.listen(LOOPBACK, Inbox.echoing()));
+            // Files never given are "not configured", which a shell answers with the steps to set up.
+            TransportException e = assertThrows(NotConfiguredException.class, () -> bare.listen(LOOPBACK, Inbox.echoing()));
             assertTrue(e.getMessage().startsWith(
                     "no CA configured: run vpn:pki init or set ca in configs/org.minivpn.transport.dtls.cfg"), e.getMessage());
-            e = assertThrows(TransportException.class,
+            e = assertThrows(NotConfiguredException.class,
                     () -> bare.connect(server.localAddress(), null, Inbox.collecting(), WAIT));
             assertTrue(e.getMessage().startsWith("no CA configured"), e.getMessage());
 
             // The CA arrives; the certificate is still missing.
             Files.copy(pki.dir.resolve("ca.crt"), empty.resolve("ca.crt"));
-            e = assertThrows(TransportException.class, () -> bare.listen(LOOPBACK, Inbox.echoing()));
+            e = assertThrows(NotConfiguredException.class, () -> bare.listen(LOOPBACK, Inbox.echoing()));
             assertTrue(e.getMessage().startsWith("no certificate for this appliance"), e.getMessage());
 
             // Certificate and key arrive: a server still wants the CRL it is configured with.
@@ -229,6 +232,7 @@ class CertificateTest {
             Files.copy(pki.dir.resolve("server.key"), empty.resolve("server.key"));
             e = assertThrows(TransportException.class, () -> bare.listen(LOOPBACK, Inbox.echoing()));
             assertTrue(e.getMessage().contains("crl.pem is missing"), e.getMessage());
+            assertFalse(e instanceof NotConfiguredException, "a missing CRL is a server's problem, not a first start's");
 
             // The CRL arrives: it works without a restart.
             Files.copy(pki.dir.resolve("crl.pem"), empty.resolve("crl.pem"));
@@ -236,6 +240,16 @@ class CertificateTest {
         } finally {
             bare.deactivate();
         }
+    }
+
+    @Test
+    void aBrokenFileIsNotAFirstStart() throws Exception {
+        Files.writeString(pki.dir.resolve("ca.crt"), "not a certificate\n");
+        Credentials broken = Credentials.load(pki.settings("alice"));
+        assertNotNull(broken.problem());
+        assertFalse(broken.unconfigured(), "a broken CA file is for its owner to fix, not a missing setup");
+        Files.delete(pki.dir.resolve("ca.crt"));
+        assertTrue(Credentials.load(pki.settings("alice")).unconfigured(), "an absent CA is a missing setup");
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.testsupport.Needs;
 
 /**
  * The issue's case: a client in a full tunnel routed as wg-quick does moves to a new address on
@@ -45,7 +45,7 @@ class ClientMovesTest {
 
     @BeforeEach
     void start() throws Exception {
-        assumeTrue(TestNetns.root(), "needs root to create network namespaces (CI runs as root)");
+        Needs.root("ip", "/dev/net/tun");
         client = TestNetns.create("mc");
         server = TestNetns.create("ms");
         client.ip("link", "add", "up0", "type", "veth", "peer", "name", "up0", "netns", server.name);

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.testsupport.Needs;
 
 /**
  * Interop with a peer no one here wrote: OpenSSL's s_server accepts our client (mutual
@@ -38,7 +38,7 @@ class OpenSslInteropTest {
 
     @BeforeAll
     static void needsOpenSsl() {
-        Assumptions.assumeTrue(OpenSsl.available(), "openssl is not installed (apt-get install -y openssl): interop tests skipped");
+        Needs.programs("openssl");
     }
 
     @BeforeEach

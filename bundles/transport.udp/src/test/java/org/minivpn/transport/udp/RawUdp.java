@@ -6,8 +6,6 @@ import com.sun.jna.Native;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Sends a UDP datagram with a source port of our choosing, 0 included, through a raw socket
@@ -30,20 +28,6 @@ final class RawUdp {
     }
 
     private RawUdp() {
-    }
-
-    /** True when the tests run as root (CI does; a developer's IDE may not). */
-    static boolean root() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[1].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
     }
 
     /** Sends {@code payload} from {@code sourcePort} to an IPv4 {@code to}, UDP checksum 0 (none, RFC 768). */

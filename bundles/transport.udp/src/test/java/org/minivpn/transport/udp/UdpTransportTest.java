@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.SessionHandler;
 import org.minivpn.api.transport.TransportServer;
+import org.minivpn.testsupport.Needs;
 
 class UdpTransportTest {
 
@@ -83,7 +83,7 @@ class UdpTransportTest {
 
     @Test
     void aHelloFromSourcePort0MakesNoSessionAndTheServerGoesOn() throws Exception {
-        assumeTrue(RawUdp.root(), "needs root for a raw socket that sends from port 0 (CI runs as root)");
+        Needs.root(); // a raw socket, to send from port 0
         UdpTransport transport = new UdpTransport(config(true), new InsecureConsent(config(true)));
         Collector atServer = new Collector(true);
         try (TransportServer server = transport.listen(LOOPBACK, atServer)) {

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.tun.TunSettings;
+import org.minivpn.testsupport.Needs;
 
 /**
  * Packets per second through the Linux backend, not a timed test: runs only with
@@ -31,8 +31,7 @@ class LinuxTunBenchmark {
 
     @Test
     void packetsPerSecond() throws Exception {
-        String why = NetNamespace.unusableBecause();
-        Assumptions.assumeTrue(why == null, why);
+        Needs.root("ip", "/dev/net/tun");
         try (NetNamespace ns = NetNamespace.create();
              LinuxTunDevice d = ns.inside(() -> LinuxTunDevice.create("mvbench0", LinuxTunDevice.DEV_NET_TUN, () -> { }))) {
             d.configure(new TunSettings(1500, List.of(IpPrefix.parse("10.210.9.1/24"))));

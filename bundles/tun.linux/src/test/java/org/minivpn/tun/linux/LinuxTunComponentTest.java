@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.minivpn.api.tun.TunDevice;
+import org.minivpn.testsupport.Needs;
 
 /** The DS component, activated by hand inside a network namespace this class creates. */
 @Timeout(60)
@@ -49,8 +49,7 @@ class LinuxTunComponentTest {
 
     @BeforeAll
     static void namespace() throws IOException {
-        String why = NetNamespace.unusableBecause();
-        Assumptions.assumeTrue(why == null, why);
+        Needs.root("ip", "/dev/net/tun");
         ns = NetNamespace.create();
     }
 

@@ -22,12 +22,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.tun.TunSettings;
+import org.minivpn.testsupport.Needs;
 
 /** The Linux backend against the real kernel, inside a network namespace this class creates. */
 @Timeout(60)
@@ -45,8 +45,7 @@ class LinuxTunDeviceTest {
 
     @BeforeAll
     static void namespace() throws IOException {
-        String why = NetNamespace.unusableBecause();
-        Assumptions.assumeTrue(why == null, why);
+        Needs.root("ip", "/dev/net/tun");
         ns = NetNamespace.create();
     }
 

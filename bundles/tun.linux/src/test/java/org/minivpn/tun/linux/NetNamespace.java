@@ -43,20 +43,6 @@ final class NetNamespace implements AutoCloseable {
         this.name = name;
     }
 
-    /** Why the namespace tests cannot run here, or null when they can. */
-    static String unusableBecause() {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return "needs root (network namespaces and TUN devices)";
-        }
-        if (!Files.exists(LinuxTunDevice.DEV_NET_TUN)) {
-            return "needs /dev/net/tun";
-        }
-        if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip"))) {
-            return "needs iproute2 (ip)";
-        }
-        return null;
-    }
-
     static NetNamespace create() throws IOException {
         String name = "mvtun-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet();
         command(List.of("ip", "netns", "add", name), true);
