@@ -56,6 +56,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     private volatile Session session;
     private volatile Session handshaking;
     private volatile Session retiring; // the session a move left, until it is closed
+    private volatile boolean moving; // a move is under way: the server may already send on the new session
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
     private volatile int reconnects;
@@ -135,8 +136,8 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     @Override
     public void received(Session s, byte[] buf, int off, int len) {
-        if (s != session && s != handshaking && s != retiring) {
-            return; // a session already replaced
+        if (s != session && s != handshaking && s != retiring && !(moving && Wire.looksLikeIp(buf, off, len))) {
+            return; // a session already replaced; during a move, the new one's data may come before its handshake returns
         }
         keepalive.heard(System.nanoTime());
         if (Wire.looksLikeIp(buf, off, len)) {
@@ -276,14 +277,17 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         long droppedBefore = counters.droppedOut;
         List<IpPrefix> before = tunnel.addresses();
         retiring = old; // what it still delivers is taken until it is closed
+        moving = true;
         try {
             session = open(true);
         } catch (IOException | RuntimeException e) {
             session = old;
             handshaking = old;
             retiring = null;
+            moving = false;
             return "could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays";
         }
+        moving = false;
         retire(old);
         List<IpPrefix> now = tunnel.addresses();
         return "moved to a new " + transportType + " session" + fellBack() + " (" + reason + ") in "
