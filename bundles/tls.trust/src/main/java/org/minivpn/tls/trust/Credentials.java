@@ -34,6 +34,10 @@ import org.minivpn.api.transport.TransportException;
  */
 public final class Credentials {
 
+    /** How the problems that mean "never set up" begin ({@link #unconfigured}). */
+    private static final String NO_CA = "no CA configured: ";
+    private static final String NO_CERT = "no certificate for this appliance: ";
+
     
     private static final String BEGIN_KEY = "-----BEGIN PRIVATE KEY-----";
     private static final String END_KEY = "-----END PRIVATE KEY-----";
@@ -93,7 +97,7 @@ public final class Credentials {
      * Whether the problem is that this appliance was never given its CA or its certificate (the
      * files do not exist), rather than that a file is broken: a person still has to set it up.
      */
-    boolean unconfigured() {
+    public boolean unconfigured() {
         return problem != null && (problem.startsWith(NO_CA) || problem.startsWith(NO_CERT));
     }
 
@@ -153,7 +157,7 @@ public final class Credentials {
     }
 
     private static String noCert(String config) {
-        return "no certificate for this appliance: issue one with vpn:pki or set cert and key in " + config;
+        return NO_CERT + "issue one with vpn:pki or set cert and key in " + config;
     }
 
     private static int revokedCount(X509CRL crl) {
@@ -162,7 +166,7 @@ public final class Credentials {
 
     private static X509Certificate readCa(Path path, String config, List<String> problems) {
         if (path == null || !Files.exists(path)) {
-            problems.add("no CA configured: run vpn:pki init or set ca in " + config + (path == null ? "" : " (" + path + " does not exist)"));
+            problems.add(NO_CA + "run vpn:pki init or set ca in " + config + (path == null ? "" : " (" + path + " does not exist)"));
             return null;
         }
         try {

@@ -245,11 +245,11 @@ class CertificateTest {
     @Test
     void aBrokenFileIsNotAFirstStart() throws Exception {
         Files.writeString(pki.dir.resolve("ca.crt"), "not a certificate\n");
-        Credentials broken = Credentials.load(pki.settings("alice"));
+        Credentials broken = Credentials.load(pki.settings("alice").trust());
         assertNotNull(broken.problem());
         assertFalse(broken.unconfigured(), "a broken CA file is for its owner to fix, not a missing setup");
         Files.delete(pki.dir.resolve("ca.crt"));
-        assertTrue(Credentials.load(pki.settings("alice")).unconfigured(), "an absent CA is a missing setup");
+        assertTrue(Credentials.load(pki.settings("alice").trust()).unconfigured(), "an absent CA is a missing setup");
     }
 
     @Test
