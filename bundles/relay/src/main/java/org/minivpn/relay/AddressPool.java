@@ -141,6 +141,11 @@ final class AddressPool<P> {
         return pool6;
     }
 
+    /** The server's own tunnel addresses: the first host of each pool. */
+    java.util.List<IpPrefix> serverAddresses() {
+        return pool6 == null ? java.util.List.of(prefix4(SERVER)) : java.util.List.of(prefix4(SERVER), prefix6(SERVER));
+    }
+
     /** How many addresses clients can get: the pool without the network, server and broadcast addresses. */
     int clientAddresses() {
         return slots - 3;

@@ -337,4 +337,21 @@ final class Admission {
         out.sort((a, b) -> a.identity().compareTo(b.identity()));
         return out;
     }
+
+    /** Ends the sessions of a client named by identity or tunnel address, with a goodbye; returns how many. */
+    int kick(String who) {
+        int n = 0;
+        for (ServerPeer p : peers) {
+            int slot = p.slot;
+            boolean match = p.identity.equals(who)
+                    || (slot >= 0 && (pool.prefix4(slot).address().getHostAddress().equals(who)
+                            || (p.hasAddress6 && pool.prefix6(slot).address().getHostAddress().equals(who))));
+            if (match) {
+                p.goodbye("disconnected by the server's administrator");
+                closed(p, "kicked");
+                n++;
+            }
+        }
+        return n;
+    }
 }

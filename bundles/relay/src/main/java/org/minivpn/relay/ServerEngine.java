@@ -27,7 +27,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
 
     private static final Logger LOG = System.getLogger(ServerEngine.class.getName());
 
-    private final TunDevice tun;
+    private volatile TunDevice tun; // replaced when the device comes back as a new service (attach)
     private final List<Transport> transports;
     private final Listeners listeners;
     private final RouteConfigurator routing;
@@ -38,7 +38,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
     private ServerPeer lastSent; // the relay's own thread: the peer whose session may hold records back
     private final Object tunWriteLock = new Object();
     private final Counters unrouted = new Counters();
-    private final TunLoop tunLoop;
+    private volatile TunLoop tunLoop; // one per device
 
     private long nextHousekeepingNanos; // TUN loop thread only
     private volatile AppliedRoutes routes;
@@ -65,35 +65,77 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
 
     /** Configures the TUN, listens, routes, then starts relaying. On failure nothing is left running. */
     void start() throws IOException {
-        List<IpPrefix> addresses = new ArrayList<>();
-        addresses.add(pool.prefix4(AddressPool.SERVER));
-        if (pool.pool6() != null) {
-            addresses.add(pool.prefix6(AddressPool.SERVER));
-        }
         try {
             if (settings.leases() != null) {
                 leases = new Leases(settings.leases(), pool);
             }
-            tun.configure(new TunSettings(settings.mtu(), addresses));
+            tun.configure(new TunSettings(settings.mtu(), pool.serverAddresses()));
             for (Transport t : transports) {
                 listeners.open(t);
             }
-            if (routing != null) {
-                List<IpPrefix> networks = new ArrayList<>();
-                networks.add(pool.pool4());
-                if (pool.pool6() != null) {
-                    networks.add(pool.pool6());
-                }
-                routes = routing.routeServer(new ServerRoutes(tun.name(), networks, settings.egress(), settings.mtu(),
-                        settings.clientToClient()));
-            }
+            route(tun);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
         tunLoop.start();
         since = Instant.now();
-        LOG.log(Level.INFO, "serving on " + listeners.describe() + " through " + tun.name() + " " + addresses);
+        LOG.log(Level.INFO, "serving on " + listeners.describe() + " through " + tun.name() + " " + pool.serverAddresses());
+    }
+
+    /** Routes the pools through {@code t} and NATs them out (when a route configurator is bound). */
+    private void route(TunDevice t) throws IOException {
+        if (routing != null) {
+            List<IpPrefix> networks = new ArrayList<>();
+            networks.add(pool.pool4());
+            if (pool.pool6() != null) {
+                networks.add(pool.pool6());
+            }
+            routes = routing.routeServer(new ServerRoutes(t.name(), networks, settings.egress(), settings.mtu(),
+                    settings.clientToClient()));
+        }
+    }
+
+    /** The name of the TUN device the server relays through. */
+    String tunName() {
+        return tun.name();
+    }
+
+    /**
+     * The TUN device {@code t} went away (its bundle is being updated or restarted): the relay's TUN
+     * thread ends; sessions stay, and packets from clients are dropped until {@link #attach}. Clients
+     * find nothing amiss unless it takes longer than their dead-peer probing (3.5 s).
+     */
+    void detach(TunDevice t) {
+        if (tun == t) {
+            LOG.log(Level.WARNING, "the TUN device " + t.name() + " went away: sessions stay; relaying resumes when"
+                    + " the device is back");
+            tunLoop.stop();
+        }
+    }
+
+    /**
+     * The TUN device is back as {@code t} (same name, a new service): its addresses, routes and NAT are
+     * set again and relaying resumes with every session. On the caller's thread (the framework's).
+     */
+    void attach(TunDevice t) throws IOException {
+        long start = System.nanoTime();
+        tunLoop.stop();
+        synchronized (tunWriteLock) {
+            tun = t;
+        }
+        AppliedRoutes old = routes;
+        routes = null;
+        if (old != null) {
+            old.close(); // the kernel removed the routes through the old device; the NAT rules go too
+        }
+        t.configure(new TunSettings(settings.mtu(), pool.serverAddresses()));
+        route(t);
+        TunLoop next = new TunLoop(t, this);
+        tunLoop = next;
+        next.start();
+        LOG.log(Level.INFO, "the TUN device " + t.name() + " is back: addresses, routes and NAT set again in "
+                + java.time.Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms; every session stayed");
     }
 
     /**
@@ -308,21 +350,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return admission.sessions();
     }
 
-    /** Ends the sessions of a client named by identity or tunnel address; returns how many. */
+    /** Ends the sessions of a client named by identity or tunnel address; returns how many ({@link Admission#kick}). */
     int kick(String who) {
-        int n = 0;
-        for (ServerPeer p : admission.peers()) {
-            int slot = p.slot;
-            boolean match = p.identity.equals(who)
-                    || (slot >= 0 && (pool.prefix4(slot).address().getHostAddress().equals(who)
-                            || (p.hasAddress6 && pool.prefix6(slot).address().getHostAddress().equals(who))));
-            if (match) {
-                p.goodbye("disconnected by the server's administrator");
-                closed(p.session, "kicked");
-                n++;
-            }
-        }
-        return n;
+        return admission.kick(who);
     }
 
     List<String> routes() {

@@ -81,17 +81,33 @@ public final class ServerRelay implements VpnServer {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTun(TunDevice t) {
         tun = t;
+        synchronized (this) {
+            if (engine != null && engineTun == null && engine.tunName().equals(t.name())) {
+                try {
+                    engine.attach(t);
+                    engineTun = t;
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.ERROR, "the TUN device " + t.name() + " came back but could not be set up again ("
+                            + e.getMessage() + "): the server stops");
+                    halt();
+                }
+            }
+        }
         autostart();
     }
 
+    /**
+     * The TUN device in use went away, e.g. its bundle is being updated: the sessions stay and the
+     * server waits for a device of the same name ({@link #bindTun}); vpn:stop ends the wait.
+     */
     void unbindTun(TunDevice t) {
         if (tun == t) {
             tun = null;
         }
         synchronized (this) {
-            if (engineTun == t) {
-                LOG.log(Level.WARNING, "the TUN device " + t.name() + " went away: the server stops");
-                halt();
+            if (engineTun == t && engine != null) {
+                engine.detach(t);
+                engineTun = null;
             }
         }
     }

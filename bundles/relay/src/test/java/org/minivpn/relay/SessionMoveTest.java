@@ -181,6 +181,26 @@ class SessionMoveTest {
     }
 
     @Test
+    void aServerTunDeviceThatComesBackAsANewServiceKeepsEverySession() throws Exception {
+        Ends e = connect(Rekey.Limits.DEFAULT);
+        SessionInfo before = only(e.server());
+        MemoryTunDevice old = e.serverKernel().peer();
+        old.close();
+        e.server().detach(old);
+        MemoryTunDevice.Pair again = MemoryTunDevice.pair("tun0", 1400);
+        e.server().attach(again.device());
+        assertEquals(List.of(IpPrefix.parse("10.7.0.1/24")), again.device().settings().addresses(), "addresses set again");
+        byte[] p = Packets.ipv4("10.7.0.2", "198.51.100.7", "to the new server device");
+        e.clientKernel().write(p, 0, p.length);
+        assertEquals("to the new server device", Packets.readText(again.kernel(), 2000));
+        byte[] back = Packets.ipv4("198.51.100.7", "10.7.0.2", "and back");
+        again.kernel().write(back, 0, back.length);
+        assertEquals("and back", Packets.readText(e.clientKernel(), 2000));
+        assertEquals(before.remote(), only(e.server()).remote(), "the same session");
+        assertEquals(0, e.client().status().reconnects(), changes.toString());
+    }
+
+    @Test
     void aMoveThatCannotConnectKeepsTheSessionInUse() throws Exception {
         Ends e = connect(Rekey.Limits.DEFAULT);
         SessionInfo before = only(e.server());
