@@ -20,7 +20,10 @@
  *  [relay-tun0-reconnect]: waits for a lost session, then re-handshakes with exponential backoff
  *  (1 s, 2 s, 2 s, ... ±20 %) while the TUN and routes stay (packets meanwhile are dropped, never
  *  sent elsewhere), asking the server for the address it held. The tx thread finds the session lost
- *  when data went out and neither it nor 5 probes were answered within 3.5 s (Keepalive).
+ *  when data went out and neither it nor 5 probes were answered within 3.5 s (Keepalive). The same
+ *  thread moves the tunnel to a new session, make-before-break, when asked (a rekey, another
+ *  transport, another crypto backend: ClientEngine#move); the server hands the new session the old
+ *  one's address at once, and the old one stays open for 1 s for what is in flight on it.
  *  A client whose tunnel has no IPv6 address drops IPv6 read from the TUN and answers it with an
  *  ICMPv6 error written back to the TUN ({@link org.minivpn.relay.Ipv6Block}).
  * </pre>
@@ -28,7 +31,9 @@
  * <p>Admission on the server ({@link org.minivpn.relay.Admission}): one session per identity
  * unless configured otherwise, a new one replacing the old; addresses from the {@link
  * org.minivpn.relay.AddressPool}, where an identity gets its last address back and an address freed
- * by one identity waits out a quarantine before another may have it.
+ * by one identity waits out a quarantine before another may have it; who held which address is
+ * kept across restarts ({@link org.minivpn.relay.Leases}). A server listens on one or several
+ * transports at once ({@link org.minivpn.relay.Listeners}), all feeding the same admission.
  *
  * <p>Plain peers: a peer that never says HELLO (the original C MiniVPN's client, or ours with
  * {@code plain = true}) is sent IP packets only, never a control message; the server takes its
