@@ -3,7 +3,6 @@ package org.minivpn.net.udp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -16,6 +15,8 @@ import java.nio.channels.SocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.minivpn.testsupport.Needs;
+import org.minivpn.testsupport.TestNetns;
 
 /**
  * The TLS transport's TCP socket under the route configurator's policy routing, in namespaces this
@@ -42,7 +43,7 @@ class TcpSocketMarkTest {
 
     @BeforeEach
     void topology() throws Exception {
-        assumeTrue(TestNetns.root(), "needs root to create network namespaces (CI runs as root)");
+        Needs.root("ip");
         client = TestNetns.create("mvb", "cl");
         server = TestNetns.create("mvb", "sv");
         client.ip("link", "add", "up0", "type", "veth", "peer", "name", "up0", "netns", server.name);

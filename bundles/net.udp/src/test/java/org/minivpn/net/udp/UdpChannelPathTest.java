@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.minivpn.testsupport.Needs;
+import org.minivpn.testsupport.TestNetns;
 
 /**
  * The client socket under a changing network, in namespaces this test makes:
@@ -41,8 +42,8 @@ class UdpChannelPathTest {
     @BeforeEach
     void topology() throws Exception {
         Needs.root("ip", "/dev/net/tun");
-        client = TestNetns.create("cl");
-        server = TestNetns.create("sv");
+        client = TestNetns.create("mvnu", "cl");
+        server = TestNetns.create("mvnu", "sv");
         client.ip("link", "add", "up0", "type", "veth", "peer", "name", "up0", "netns", server.name);
         client.ip("link", "set", "up0", "up");
         server.ip("link", "set", "up0", "up");

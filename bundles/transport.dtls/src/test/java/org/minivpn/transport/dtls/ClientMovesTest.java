@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.minivpn.api.transport.Session;
 import org.minivpn.api.transport.TransportServer;
 import org.minivpn.testsupport.Needs;
+import org.minivpn.testsupport.TestNetns;
 
 /**
  * The issue's case: a client in a full tunnel routed as wg-quick does moves to a new address on
@@ -46,8 +47,8 @@ class ClientMovesTest {
     @BeforeEach
     void start() throws Exception {
         Needs.root("ip", "/dev/net/tun");
-        client = TestNetns.create("mc");
-        server = TestNetns.create("ms");
+        client = TestNetns.create("mvdt", "mc");
+        server = TestNetns.create("mvdt", "ms");
         client.ip("link", "add", "up0", "type", "veth", "peer", "name", "up0", "netns", server.name);
         client.ip("link", "set", "up0", "up");
         server.ip("link", "set", "up0", "up");

@@ -1,4 +1,4 @@
-package org.minivpn.net.udp;
+package org.minivpn.testsupport;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -16,11 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A network namespace a test creates and deletes ({@code mvnu-<tag>-<pid>-<n>}, or another prefix), so tests never meet
- * anyone else's. Setup runs with {@code ip -n} / {@code ip netns exec}; sockets are opened by
+ * A network namespace a test creates and deletes ({@code <prefix>-<tag>-<pid>-<n>}, the prefix
+ * naming the module), so tests never meet anyone else's. Setup runs with {@code ip -n} / {@code ip netns exec}; sockets are opened by
  * {@link #call} on a fresh thread that joined the namespace (setns) and checked it is not the root one.
  */
-final class TestNetns implements AutoCloseable {
+public final class TestNetns implements AutoCloseable {
 
     private static final AtomicInteger SEQ = new AtomicInteger();
 
@@ -34,18 +34,15 @@ final class TestNetns implements AutoCloseable {
         int close(int fd) throws LastErrorException;
     }
 
-    final String name;
+    public final String name;
 
     private TestNetns(String name) {
         this.name = name;
     }
 
-    static TestNetns create(String tag) throws IOException {
-        return create("mvnu", tag);
-    }
 
     /** A namespace named {@code <prefix>-<tag>-<pid>-<n>}. */
-    static TestNetns create(String prefix, String tag) throws IOException {
+    public static TestNetns create(String prefix, String tag) throws IOException {
         TestNetns ns = new TestNetns(prefix + "-" + tag + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
         run("ip", "netns", "add", ns.name);
         try {
@@ -57,7 +54,7 @@ final class TestNetns implements AutoCloseable {
         return ns;
     }
 
-    static boolean root() {
+    public static boolean root() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
@@ -70,14 +67,14 @@ final class TestNetns implements AutoCloseable {
         return false;
     }
 
-    String ip(String... args) throws IOException {
+    public String ip(String... args) throws IOException {
         List<String> argv = new ArrayList<>(List.of("ip", "-n", name));
         argv.addAll(List.of(args));
         return run(argv.toArray(String[]::new));
     }
 
     /** Runs {@code work} on a fresh thread inside this namespace; its sockets stay here. */
-    <T> T call(Callable<T> work) throws Exception {
+    public <T> T call(Callable<T> work) throws Exception {
         FutureTask<T> task = new FutureTask<>(() -> {
             enter();
             return work.call();
@@ -119,7 +116,7 @@ final class TestNetns implements AutoCloseable {
         }
     }
 
-    static String run(String... argv) throws IOException {
+    public static String run(String... argv) throws IOException {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         p.getOutputStream().close();
         try {
