@@ -56,6 +56,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     private volatile Session session;
     private volatile Session handshaking;
     private volatile Session retiring; // the session a move left, until it is closed
+    private volatile long retireAtNanos; // when retiring is closed (retireDue)
     private volatile boolean moving; // a move is under way: the server may already send on the new session
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
@@ -276,6 +277,10 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         long start = System.nanoTime();
         long droppedBefore = counters.droppedOut;
         List<IpPrefix> before = tunnel.addresses();
+        Session earlier = retiring;
+        if (earlier != null) {
+            earlier.close(); // a move right after a move: the first one's grace ends now
+        }
         retiring = old; // what it still delivers is taken until it is closed
         moving = true;
         try {
@@ -287,8 +292,8 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
             moving = false;
             return "could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays";
         }
+        retireAtNanos = System.nanoTime() + Admission.RETIRE_MILLIS * 1_000_000L;
         moving = false;
-        retire(old);
         List<IpPrefix> now = tunnel.addresses();
         return "moved to a new " + transportType + " session" + fellBack() + " (" + reason + ") in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms, " + (counters.droppedOut - droppedBefore)
@@ -296,23 +301,16 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     }
 
     /**
-     * Closes {@code old}, which a move left, after {@value Admission#RETIRE_MILLIS} ms: what the
-     * server sent on it before the move still arrives meanwhile. The server keeps its end as long.
+     * Closes the session a move left once its grace ({@value Admission#RETIRE_MILLIS} ms, for what the
+     * server sent on it before the move) is over; the server keeps its end as long. On the TUN loop's
+     * tick, so that a move starts no thread of its own.
      */
-    private void retire(Session old) {
-        Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(Admission.RETIRE_MILLIS);
-            } catch (InterruptedException e) {
-                // close it now
-            }
+    void retireDue(long now) {
+        Session old = retiring;
+        if (old != null && !moving && now - retireAtNanos >= 0) {
+            retiring = null;
             old.close();
-            if (retiring == old) {
-                retiring = null;
-            }
-        }, "relay-" + device.name() + "-retire");
-        t.setDaemon(true);
-        t.start();
+        }
     }
 
     /**
@@ -418,6 +416,11 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         Session h = handshaking;
         if (h != null) {
             h.close();
+        }
+        Session r = retiring;
+        retiring = null;
+        if (r != null) {
+            r.close();
         }
         tunnel.unroute();
     }

@@ -78,6 +78,7 @@ final class ClientUplink implements TunLoop.Owner {
      */
     @Override
     public void tick(long now) {
+        engine.retireDue(now);
         Session s = engine.current();
         if (s == null) {
             return;
