@@ -76,6 +76,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private final Segmenter segmenter = new Segmenter(); // the reader's
     private final Coalescer coalescer = new Coalescer(); // the writer's
     private final Memory pollFds = new Memory(16); // the reader's: pollfd[2] = {tun, wake}
+    private final Memory awaitFds = new Memory(16); // awaitReadable's, guarded by itself: pollfd[2] = {tun, wake}
     private final Memory ifreq = new Memory(IFREQ_SIZE); // guarded by itself, for checkAttached
 
     private final AtomicInteger users = new AtomicInteger(); // threads inside a call on the descriptors
@@ -105,6 +106,10 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
         pollFds.setShort(4, LibC.POLLIN);
         pollFds.setInt(8, wakeFd);
         pollFds.setShort(12, LibC.POLLIN);
+        awaitFds.setInt(0, fd);
+        awaitFds.setShort(4, LibC.POLLIN);
+        awaitFds.setInt(8, wakeFd);
+        awaitFds.setShort(12, LibC.POLLIN);
     }
 
     /**
@@ -234,6 +239,43 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
                 }
             }
             return offload ? unpack((int) n, buf, off, len) : copyOut(0, (int) n, buf, off, len);
+        } finally {
+            users.decrementAndGet();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Sleeps in {@code poll(2)} on the device and on the close signal. True also while the last
+     * segment read is still being cut ({@link Segmenter}): those packets are waiting too.
+     */
+    @Override
+    public boolean awaitReadable(int timeoutMillis) throws IOException {
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("timeout " + timeoutMillis + " ms is negative: use 0 or more");
+        }
+        enter();
+        try {
+            if (segmenter.hasNext()) {
+                return true;
+            }
+            synchronized (awaitFds) {
+                int ready = LibC.poll(awaitFds, 2, timeoutMillis);
+                if (ready <= 0) {
+                    if (ready < 0 && LibC.errno() != LibC.EINTR) {
+                        throw new IOException("poll on " + name + " failed: " + LibC.describe(LibC.errno()));
+                    }
+                    return false;
+                }
+                if (closed || awaitFds.getShort(14) != 0) {
+                    throw new ClosedChannelException();
+                }
+                if ((awaitFds.getShort(6) & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+                    throw lost();
+                }
+                return true;
+            }
         } finally {
             users.decrementAndGet();
         }
