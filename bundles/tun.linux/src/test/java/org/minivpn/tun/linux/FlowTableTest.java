@@ -113,7 +113,12 @@ class FlowTableTest {
 
     /** Segment {@code i} (from 0) of the flow from {@code port}: sequence numbers follow on. */
     static byte[] segment(InetAddress src, InetAddress dst, int port, int i, int flags) {
-        return Packets.tcp(src, port, dst, 5201, port * 100_000 + i * MSS, 77, flags, TIMESTAMPS, data(MSS, port + i));
+        return segment(src, dst, port, i, flags, MSS);
+    }
+
+    /** As above, with {@code size} bytes of payload in each segment. */
+    static byte[] segment(InetAddress src, InetAddress dst, int port, int i, int flags, int size) {
+        return Packets.tcp(src, port, dst, 5201, port * 100_000 + i * size, 77, flags, TIMESTAMPS, data(size, port + i));
     }
 
     static byte[] segment(int port, int i) {
