@@ -43,20 +43,6 @@ final class Coalescer {
     }
 
     /**
-     * Holds a copy of the packet {@code b[off, off+len)} if more segments could be merged into it.
-     * Returns false, holding nothing, for any other packet; the caller writes that one as it is.
-     * Must not be called while holding.
-     */
-    boolean hold(byte[] b, int off, int len) {
-        if (!mayHold(b, off, len)) {
-            return false;
-        }
-        int ip = candidate(b, off, len);
-        take(b, off, len, flowKey(b, off, ip), 0);
-        return true;
-    }
-
-    /**
      * Whether {@code b[off, off+len)} could start a merged packet: a TCP segment that {@link #append}
      * could grow (see the class comment), without PSH, with a valid checksum.
      */
