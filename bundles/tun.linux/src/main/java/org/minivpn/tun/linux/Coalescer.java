@@ -9,6 +9,7 @@ import static org.minivpn.tun.linux.Offload.put16;
  * {@code VIRTIO_NET_HDR_GSO_TCPV4/6} and segments again only where it must (a forwarded packet
  * leaves as the original segments; a local socket takes it whole). It holds one packet at a time: a
  * packet that does not continue it is not merged, and the caller writes the held one out first.
+ * {@link FlowTable} keeps several, one per flow.
  *
  * <p>Merged are only segments that the kernel's own GRO would merge: same addresses, ports,
  * acknowledgment number, TCP options, TOS/traffic class, TTL/hop limit and DF bit; IPv4 without
@@ -33,6 +34,8 @@ final class Coalescer {
     private int ipLength; // 20: IPv4, 40: IPv6
     private int headers; // IP and TCP
     private int gsoSize; // the first segment's payload
+    private int key; // flowKey of the held packet
+    private long since; // when the held packet was taken, in the caller's clock
 
     /** Whether a packet is held. */
     boolean isHolding() {
@@ -40,21 +43,61 @@ final class Coalescer {
     }
 
     /**
-     * Holds a copy of the packet {@code b[off, off+len)} if more segments could be merged into it.
-     * Returns false, holding nothing, for any other packet; the caller writes that one as it is.
-     * Must not be called while holding.
+     * Whether {@code b[off, off+len)} could start a merged packet: a TCP segment that {@link #append}
+     * could grow (see the class comment), without PSH, with a valid checksum.
      */
-    boolean hold(byte[] b, int off, int len) {
+    static boolean mayHold(byte[] b, int off, int len) {
         int ip = candidate(b, off, len);
-        if (ip < 0 || (b[off + ip + 13] & PSH) != 0 || !Offload.tcpChecksumValid(b, off, len, ip)) {
-            return false;
-        }
+        return ip >= 0 && (b[off + ip + 13] & PSH) == 0 && Offload.tcpChecksumValid(b, off, len, ip);
+    }
+
+    /**
+     * Holds a copy of {@code b[off, off+len)}, which {@link #mayHold} accepted, with its
+     * {@link #flowKey} and the time {@code since} it was taken. Must not be called while holding.
+     */
+    void take(byte[] b, int off, int len, int flowKey, long since) {
+        int ip = (b[off] & 0xF0) == 0x60 ? 40 : 20;
         System.arraycopy(b, off, held, Offload.HEADER, len);
         length = len;
         ipLength = ip;
         headers = ip + tcpHeaderLength(b, off + ip);
         gsoSize = len - headers;
-        return true;
+        key = flowKey;
+        this.since = since;
+    }
+
+    /** When the held packet was taken (see {@link #take}). */
+    long since() {
+        return since;
+    }
+
+    /**
+     * A number that is equal for the packets of one flow, from the addresses and ports of the IPv4
+     * or IPv6 packet at {@code off} whose TCP header starts at {@code off + l4}. Packets with equal
+     * keys may still be of different flows: {@link #holdsFlowOf} decides.
+     */
+    static int flowKey(byte[] b, int off, int l4) {
+        int addresses = (b[off] & 0xF0) == 0x60 ? get32(b, off + 20) ^ Integer.rotateLeft(get32(b, off + 36), 16)
+                : get32(b, off + 12) ^ Integer.rotateLeft(get32(b, off + 16), 16);
+        return addresses ^ get32(b, off + l4);
+    }
+
+    /**
+     * Whether the held packet is of the flow of the TCP segment at {@code off} (TCP header at
+     * {@code off + l4}, key {@code flowKey}): same IP version, addresses and ports.
+     */
+    boolean holdsFlowOf(byte[] b, int off, int l4, int flowKey) {
+        return length > 0 && key == flowKey && holdsAddressesOf(b, off)
+                && equal(b, off + l4, held, Offload.HEADER + ipLength, 4);
+    }
+
+    /** Whether the held packet has the IP version and addresses of the packet at {@code off}. */
+    boolean holdsAddressesOf(byte[] b, int off) {
+        int p = Offload.HEADER;
+        if (length == 0 || (b[off] & 0xF0) != (held[p] & 0xF0)) {
+            return false;
+        }
+        return ipLength == 40 ? equal(b, off + 8, held, p + 8, 32) : equal(b, off + 12, held, p + 12, 8);
     }
 
     /**

@@ -104,7 +104,8 @@ public final class LinuxTunComponent {
         watch.scheduleWithFixedDelay(device::checkAttached, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "TUN device " + device.name() + " is ready: MTU " + settings.mtu() + ", addresses "
                 + settings.addresses() + (config.up() ? ", link up" : ", link down")
-                + (config.offload() ? ", TCP segmentation offload" : ""));
+                + (config.offload() ? ", TCP segmentation offload, writes merging segments of up to " + FlowTable.FLOWS
+                        + " TCP flows" : ""));
     }
 
     /** The device, as registered. */

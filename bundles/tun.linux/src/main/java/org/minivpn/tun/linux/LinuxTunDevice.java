@@ -34,8 +34,9 @@ import org.minivpn.api.tun.TunSettings;
  * over IPv4 and IPv6), the kernel's TCP stacks send and receive segments of up to 64 KB through the
  * device. A read takes such a segment once and then returns it as MTU-sized packets, one per call
  * ({@link Segmenter}); checksums the kernel left to the device are completed. A write holds a TCP
- * segment back while the next ones of its flow can be merged with it ({@link Coalescer}) and writes
- * the merged packet when one does not fit, or at {@link #flush()}. The packets that cross the device
+ * segment back while the next ones of its flow can be merged with it, a few flows at a time
+ * ({@link TunWriter}, {@link FlowTable}), and writes a flow's merged packet when one of the flow does
+ * not fit, when another flow needs its slot, or at {@link #flush()}. The packets that cross the device
  * API are plain IP packets either way. The virtio header is read and written in little-endian order,
  * the host's order on x86-64 and aarch64.
  */
@@ -71,10 +72,9 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private final int header; // bytes before each packet: the virtio header with offload, else 0
 
     private final Memory rx = new Memory(Offload.HEADER + MAX_PACKET); // the reader's
-    private final Memory tx = new Memory(Offload.HEADER + MAX_PACKET); // the writer's
     private final byte[] segment; // the reader's, with offload: a segment being cut
     private final Segmenter segmenter = new Segmenter(); // the reader's
-    private final Coalescer coalescer = new Coalescer(); // the writer's
+    private final TunWriter writer; // the writer's
     private final Memory pollFds = new Memory(16); // the reader's: pollfd[2] = {tun, wake}
     private final Memory awaitFds = new Memory(16); // awaitReadable's, guarded by itself: pollfd[2] = {tun, wake}
     private final Memory ifreq = new Memory(IFREQ_SIZE); // guarded by itself, for checkAttached
@@ -85,14 +85,14 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private volatile boolean closed;
     private boolean released; // guarded by lifecycle
     private volatile int mtu = KERNEL_DEFAULT_MTU;
-    private volatile long droppedWrites; // written by the writer thread only
     private volatile long droppedReads; // written by the reader thread only
 
     private final InterfaceSettings link; // calls serialized on itself
 
     private LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, boolean offload,
-            Runnable onLost) {
+            int flows, Runnable onLost) {
         this.name = name;
+        this.writer = new TunWriter(name, fd, offload, flows, this::lost);
         this.offload = offload;
         this.header = offload ? Offload.HEADER : 0;
         this.segment = offload ? new byte[MAX_PACKET] : null;
@@ -131,6 +131,15 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
      * kernel that refuses them gets a device without (and a log line that says so).
      */
     static LinuxTunDevice create(String name, Path tun, boolean offload, Runnable onLost) throws IOException {
+        return create(name, tun, offload, FlowTable.FLOWS, onLost);
+    }
+
+    /**
+     * Like {@link #create(String, Path, boolean, Runnable)}, holding TCP segments of up to
+     * {@code flows} flows at once to merge them (1: one packet, as before the flow table).
+     */
+    static LinuxTunDevice create(String name, Path tun, boolean offload, int flows, Runnable onLost)
+            throws IOException {
         LibC.check();
         CreationFaults.checkName(name);
         int fd = LibC.open(tun.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
@@ -164,7 +173,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
                         + LibC.describe(LibC.errno()));
             }
             netlink = new RouteNetlink();
-            return new LinuxTunDevice(actual, index, fd, wakeFd, netlink, offload,
+            return new LinuxTunDevice(actual, index, fd, wakeFd, netlink, offload, flows,
                     Objects.requireNonNull(onLost, "onLost"));
         } catch (IOException | RuntimeException e) {
             if (netlink != null) {
@@ -335,36 +344,16 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
      * {@inheritDoc}
      *
      * <p>Dropped and counted in {@link #droppedWrites()}: an empty packet, one longer than the MTU or
-     * not IPv4/IPv6, and one the kernel refuses (link down, no buffer).
+     * not IPv4/IPv6, and one the kernel refuses (link down, no buffer). With offloads, packets arrive
+     * in order within each flow (addresses and ports); a packet may pass TCP segments of other flows
+     * held back to merge, as with the kernel's own GRO ({@link FlowTable}).
      */
     @Override
     public void write(byte[] buf, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);
         enter();
         try {
-            int version = len == 0 ? 0 : (buf[off] & 0xf0) >>> 4;
-            if ((version != 4 && version != 6) || len > mtu) {
-                droppedWrites++;
-                return;
-            }
-            if (!offload) {
-                tx.write(0, buf, off, len);
-                writeNow(len);
-                return;
-            }
-            if (coalescer.isHolding()) {
-                if (coalescer.append(buf, off, len)) {
-                    return;
-                }
-                writeHeld();
-            }
-            if (coalescer.hold(buf, off, len)) {
-                return;
-            }
-            tx.setLong(0, 0); // a virtio header that asks for nothing
-            tx.setShort(8, (short) 0);
-            tx.write(Offload.HEADER, buf, off, len);
-            writeNow(Offload.HEADER + len);
+            writer.write(buf, off, len, mtu);
         } finally {
             users.decrementAndGet();
         }
@@ -373,7 +362,8 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>Writes the TCP segment held back to merge the next ones of its flow into it, if any.
+     * <p>Writes the TCP segments held back to merge the next ones of their flows into them, the one
+     * held longest first.
      */
     @Override
     public void flush() throws IOException {
@@ -382,34 +372,15 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
         }
         enter();
         try {
-            if (coalescer.isHolding()) {
-                writeHeld();
-            }
+            writer.flush();
         } finally {
             users.decrementAndGet();
         }
     }
 
-    private void writeHeld() throws IOException {
-        int n = coalescer.finish();
-        tx.write(0, coalescer.buffer(), 0, n);
-        writeNow(n);
-    }
-
-    private void writeNow(int n) throws IOException {
-        if (LibC.write(fd, tx, n) < 0) {
-            int errno = LibC.errno();
-            switch (errno) {
-                case LibC.EIO, LibC.EINVAL, LibC.EAGAIN, LibC.ENOBUFS, LibC.ENOMEM, LibC.EINTR -> droppedWrites++;
-                case LibC.EBADFD -> throw lost();
-                default -> throw new IOException("write to " + name + " failed: " + LibC.describe(errno));
-            }
-        }
-    }
-
     /** Packets dropped by {@link #write}. */
     long droppedWrites() {
-        return droppedWrites;
+        return writer.dropped();
     }
 
     /** Reads dropped: empty, or a segmentation offload that was not asked for. */

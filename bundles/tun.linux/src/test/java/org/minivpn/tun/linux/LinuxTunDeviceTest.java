@@ -345,6 +345,135 @@ class LinuxTunDeviceTest {
         assertFalse(ns.hasLink(name));
     }
 
+    /** Payload per segment: IPv4 20 + TCP 32 + 1348 and IPv6 40 + 32 + 1328 fill the MTU of 1400. */
+    private static int size(InetAddress a) {
+        return Packets.isIpv4(a) ? 1348 : 1328;
+    }
+
+    private static byte[] segment(InetAddress src, InetAddress dst, int port, int i, int flags) {
+        return FlowTableTest.segment(src, dst, port, i, flags, size(src));
+    }
+
+    private static void write(LinuxTunDevice d, byte[] p) throws IOException {
+        d.write(p, 0, p.length);
+    }
+
+    /**
+     * The next {@code n} packets the kernel received from the peer addresses, then checks that no
+     * further one comes.
+     */
+    private static List<byte[]> received(PacketTap tap, int n) throws Exception {
+        List<byte[]> got = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (got.size() < n && System.nanoTime() - deadline < 0) {
+            byte[] p = tap.next(500);
+            if (p != null && (Packets.source(p).equals(PEER4) || Packets.source(p).equals(PEER6))) {
+                got.add(p);
+            }
+        }
+        assertEquals(n, got.size(), "packets the kernel received");
+        byte[] extra;
+        while ((extra = tap.next(300)) != null) {
+            assertFalse(Packets.source(extra).equals(PEER4) || Packets.source(extra).equals(PEER6),
+                    "one packet more than expected, " + extra.length + " bytes");
+        }
+        return got;
+    }
+
+    private static int sourcePort(byte[] p) {
+        return Packets.get16(p, Packets.payloadOffset(p));
+    }
+
+    private static int segments(byte[] p) {
+        int tcp = Packets.payloadOffset(p);
+        int payload = p.length - tcp - ((p[tcp + 12] & 0xF0) >>> 2);
+        return payload / size(Packets.version(p) == 4 ? PEER4 : PEER6);
+    }
+
+    @Test
+    void interleavedTcpFlowsReachTheKernelAsOneMergedPacketPerFlow() throws Exception {
+        try (LinuxTunDevice d = createConfigured(); PacketTap tap = ns.inside(() -> PacketTap.open(d.index()))) {
+            int[] ports = {40000, 40001, 40002, 40003};
+            java.io.ByteArrayOutputStream[] sent = new java.io.ByteArrayOutputStream[ports.length];
+            for (int k = 0; k < ports.length; k++) {
+                sent[k] = new java.io.ByteArrayOutputStream();
+            }
+            for (int i = 0; i < 8; i++) {
+                for (int k = 0; k < ports.length; k++) {
+                    InetAddress[] pair = k < 3 ? new InetAddress[] {PEER4, LOCAL4} : new InetAddress[] {PEER6, LOCAL6};
+                    byte[] p = segment(pair[0], pair[1], ports[k], i, 0x10);
+                    write(d, p);
+                    sent[k].write(p, p.length - size(pair[0]), size(pair[0]));
+                }
+            }
+            assertEquals(null, tap.next(300), "held until the flush");
+            d.flush();
+            List<byte[]> got = received(tap, ports.length);
+            for (int k = 0; k < ports.length; k++) {
+                byte[] p = got.get(k);
+                assertEquals(ports[k], sourcePort(p), "oldest first");
+                assertEquals(8, segments(p));
+                byte[] payload = sent[k].toByteArray();
+                assertArrayEquals(payload, Arrays.copyOfRange(p, p.length - payload.length, p.length));
+            }
+            assertEquals(0, d.droppedWrites());
+        }
+    }
+
+    @Test
+    void withinAFlowOrderIsKeptWhileOtherPacketsMayPass() throws Exception {
+        try (LinuxTunDevice d = createConfigured(); PacketTap tap = ns.inside(() -> PacketTap.open(d.index()))) {
+            byte[] udp = Packets.udp(PEER4, 5000, LOCAL4, 5555, "passes".getBytes(StandardCharsets.UTF_8));
+            byte[] corrupt = segment(PEER4, LOCAL4, 40001, 1, 0x10);
+            corrupt[corrupt.length - 3] ^= 0x10;
+            write(d, segment(PEER4, LOCAL4, 40000, 0, 0x10));
+            write(d, segment(PEER4, LOCAL4, 40001, 0, 0x10));
+            write(d, segment(PEER4, LOCAL4, 40000, 1, 0x10));
+            write(d, udp);
+            write(d, segment(PEER4, LOCAL4, 40000, 2, 0x18)); // PSH ends the merged packet
+            write(d, segment(PEER4, LOCAL4, 40000, 3, 0x11)); // FIN: after it
+            write(d, corrupt); // after B's first segment, not merged
+            write(d, segment(PEER4, LOCAL4, 40001, 2, 0x10));
+            d.flush();
+            List<byte[]> got = received(tap, 6);
+            assertArrayEquals(udp, got.get(0));
+            assertEquals(40000, sourcePort(got.get(1)));
+            assertEquals(3, segments(got.get(1)));
+            assertEquals(40000, sourcePort(got.get(2)));
+            assertEquals(0x11, got.get(2)[20 + 13]);
+            assertEquals(40001, sourcePort(got.get(3)));
+            assertEquals(1, segments(got.get(3)));
+            assertArrayEquals(corrupt, got.get(4));
+            assertEquals(40001, sourcePort(got.get(5)));
+            assertEquals(40001 * 100_000 + 2 * 1348, Packets.get32(got.get(5), 24));
+        }
+    }
+
+    @Test
+    void aNinthFlowWritesOutTheFlowHeldLongest() throws Exception {
+        try (LinuxTunDevice d = createConfigured(); PacketTap tap = ns.inside(() -> PacketTap.open(d.index()))) {
+            for (int i = 0; i < 2; i++) {
+                for (int f = 0; f < FlowTable.FLOWS; f++) {
+                    write(d, segment(PEER4, LOCAL4, 40000 + f, i, 0x10));
+                }
+            }
+            byte[] icmp = Packets.echoRequest(PEER4, LOCAL4, 5, 5, 100);
+            write(d, icmp);
+            assertArrayEquals(icmp, received(tap, 1).get(0), "ICMP passes the held segments");
+            write(d, segment(PEER4, LOCAL4, 40008, 0, 0x10));
+            List<byte[]> evicted = received(tap, 1);
+            assertEquals(40000, sourcePort(evicted.get(0)));
+            assertEquals(2, segments(evicted.get(0)));
+            write(d, segment(PEER4, LOCAL4, 40008, 1, 0x10));
+            d.flush();
+            List<byte[]> got = received(tap, FlowTable.FLOWS);
+            for (int f = 0; f < FlowTable.FLOWS; f++) {
+                assertEquals(40001 + f, sourcePort(got.get(f)));
+                assertEquals(2, segments(got.get(f)));
+            }
+        }
+    }
+
     private static CompletableFuture<Throwable> readInBackground(LinuxTunDevice d) {
         CompletableFuture<Throwable> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
