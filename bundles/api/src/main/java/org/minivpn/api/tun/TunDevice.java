@@ -62,9 +62,10 @@ public interface TunDevice {
      * Writes out what {@link #write} held back. A backend may hold packets back to merge them (the
      * Linux backend merges consecutive TCP segments of a flow into one that the kernel takes at
      * once); it writes them when a packet does not fit, or here. The writer calls this whenever it
-     * has no further packet at hand, before it waits for more; packets it wrote arrive in order
-     * either way. Same thread rules as {@link #write}. Allocates nothing. The default holds nothing
-     * back and does nothing.
+     * has no further packet at hand, before it waits for more; packets of one flow (the same
+     * addresses, protocol and ports) arrive in the order written either way, while packets of other
+     * flows may pass held ones, as with the kernel's GRO. Same thread rules as {@link #write}.
+     * Allocates nothing. The default holds nothing back and does nothing.
      *
      * @throws java.nio.channels.ClosedChannelException once the device is closed
      */
