@@ -21,9 +21,10 @@ import org.minivpn.api.tun.TunSettings;
  * (or the end of the process) removes it.
  *
  * <p>Threads: one reader and one writer at a time, as the contract says; each has its own native
- * buffer, so a read and a write copy one packet and allocate nothing. A reader waits in
- * {@code poll(2)} on the TUN descriptor and on an eventfd that {@link #close()} signals, so it
- * returns at once when the device closes. {@link #configure} and {@link #apply} are serialized.
+ * buffer ({@link TunReader}, {@link TunWriter}), so a read and a write copy one packet and allocate
+ * nothing. A reader waits in {@code poll(2)} on the TUN descriptor and on an eventfd that
+ * {@link #close()} signals, so it returns at once when the device closes. {@link #configure} and
+ * {@link #apply} are serialized.
  *
  * <p>Deleted from outside ({@code ip link del}): the kernel detaches the descriptor, the next read,
  * write or {@link #checkAttached()} sees it, the device counts as closed from then on and the
@@ -33,11 +34,11 @@ import org.minivpn.api.tun.TunSettings;
  * <p>With offloads ({@code IFF_VNET_HDR} and {@code TUNSETOFFLOAD} for checksums and TCP segmentation
  * over IPv4 and IPv6), the kernel's TCP stacks send and receive segments of up to 64 KB through the
  * device. A read takes such a segment once and then returns it as MTU-sized packets, one per call
- * ({@link Segmenter}); checksums the kernel left to the device are completed. A write holds a TCP
- * segment back while the next ones of its flow can be merged with it, a few flows at a time
- * ({@link TunWriter}, {@link FlowTable}), and writes a flow's merged packet when one of the flow does
- * not fit, when another flow needs its slot, or at {@link #flush()}. The packets that cross the device
- * API are plain IP packets either way. The virtio header is read and written in little-endian order,
+ * ({@link TunReader}, {@link Segmenter}); checksums the kernel left to the device are completed. A
+ * write holds a TCP segment back while the next ones of its flow can be merged with it, a few flows at
+ * a time ({@link TunWriter}, {@link FlowTable}), and writes a flow's merged packet when one of the flow
+ * does not fit, when another flow needs its slot, or at {@link #flush()}. The packets that cross the
+ * device API are plain IP packets either way. The virtio header is read and written in little-endian order,
  * the host's order on x86-64 and aarch64.
  */
 final class LinuxTunDevice implements TunDevice, AutoCloseable {
@@ -58,7 +59,6 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private static final int TUN_F_TSO4 = 0x02;
     private static final int TUN_F_TSO6 = 0x04;
     private static final int IFREQ_SIZE = 40;
-    private static final int MAX_PACKET = 65535;
     private static final int KERNEL_DEFAULT_MTU = 1500;
     private static final long CLOSE_WAIT_MILLIS = 5000;
 
@@ -69,14 +69,9 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private final RouteNetlink netlink;
     private final Runnable onLost;
     private final boolean offload;
-    private final int header; // bytes before each packet: the virtio header with offload, else 0
 
-    private final Memory rx = new Memory(Offload.HEADER + MAX_PACKET); // the reader's
-    private final byte[] segment; // the reader's, with offload: a segment being cut
-    private final Segmenter segmenter = new Segmenter(); // the reader's
+    private final TunReader reader; // the reader's
     private final TunWriter writer; // the writer's
-    private final Memory pollFds = new Memory(16); // the reader's: pollfd[2] = {tun, wake}
-    private final Memory awaitFds = new Memory(16); // awaitReadable's, guarded by itself: pollfd[2] = {tun, wake}
     private final Memory ifreq = new Memory(IFREQ_SIZE); // guarded by itself, for checkAttached
 
     private final AtomicInteger users = new AtomicInteger(); // threads inside a call on the descriptors
@@ -85,31 +80,21 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     private volatile boolean closed;
     private boolean released; // guarded by lifecycle
     private volatile int mtu = KERNEL_DEFAULT_MTU;
-    private volatile long droppedReads; // written by the reader thread only
 
     private final InterfaceSettings link; // calls serialized on itself
 
     private LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, boolean offload,
             int flows, Runnable onLost) {
         this.name = name;
+        this.reader = new TunReader(name, fd, wakeFd, offload, () -> closed, this::lost);
         this.writer = new TunWriter(name, fd, offload, flows, this::lost);
         this.offload = offload;
-        this.header = offload ? Offload.HEADER : 0;
-        this.segment = offload ? new byte[MAX_PACKET] : null;
         this.index = index;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.netlink = netlink;
         this.link = new InterfaceSettings(name, index, netlink, KERNEL_DEFAULT_MTU);
         this.onLost = onLost;
-        pollFds.setInt(0, fd);
-        pollFds.setShort(4, LibC.POLLIN);
-        pollFds.setInt(8, wakeFd);
-        pollFds.setShort(12, LibC.POLLIN);
-        awaitFds.setInt(0, fd);
-        awaitFds.setShort(4, LibC.POLLIN);
-        awaitFds.setInt(8, wakeFd);
-        awaitFds.setShort(12, LibC.POLLIN);
     }
 
     /**
@@ -216,38 +201,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
         }
         enter();
         try {
-            if (segmenter.hasNext()) {
-                return segmenter.next(buf, off, len);
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                return -1;
-            }
-            long n = readNow();
-            if (n < 0 && timeoutMillis == 0) {
-                return -1;
-            }
-            if (n < 0) {
-                // Nothing waiting: sleep in poll, on the device and on the close signal.
-                int ready = LibC.poll(pollFds, 2, timeoutMillis);
-                if (ready <= 0) {
-                    if (ready < 0 && LibC.errno() != LibC.EINTR) {
-                        throw new IOException("poll on " + name + " failed: " + LibC.describe(LibC.errno()));
-                    }
-                    return -1;
-                }
-                if (closed || pollFds.getShort(14) != 0) {
-                    throw new ClosedChannelException();
-                }
-                short events = pollFds.getShort(6);
-                if ((events & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
-                    throw lost();
-                }
-                n = readNow();
-                if (n < 0) {
-                    return -1;
-                }
-            }
-            return offload ? unpack((int) n, buf, off, len) : copyOut(0, (int) n, buf, off, len);
+            return reader.read(buf, off, len, timeoutMillis);
         } finally {
             users.decrementAndGet();
         }
@@ -266,78 +220,10 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
         }
         enter();
         try {
-            if (segmenter.hasNext()) {
-                return true;
-            }
-            synchronized (awaitFds) {
-                int ready = LibC.poll(awaitFds, 2, timeoutMillis);
-                if (ready <= 0) {
-                    if (ready < 0 && LibC.errno() != LibC.EINTR) {
-                        throw new IOException("poll on " + name + " failed: " + LibC.describe(LibC.errno()));
-                    }
-                    return false;
-                }
-                if (closed || awaitFds.getShort(14) != 0) {
-                    throw new ClosedChannelException();
-                }
-                if ((awaitFds.getShort(6) & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
-                    throw lost();
-                }
-                return true;
-            }
+            return reader.awaitReadable(timeoutMillis);
         } finally {
             users.decrementAndGet();
         }
-    }
-
-    /** One non-blocking read into {@code rx}: its length, or -1 when nothing is waiting. */
-    private long readNow() throws IOException {
-        long n = LibC.read(fd, rx, header + MAX_PACKET);
-        if (n < 0) {
-            int errno = LibC.errno();
-            if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
-                return -1;
-            }
-            if (errno == LibC.EBADFD) {
-                throw lost();
-            }
-            throw new IOException("read from " + name + " failed: " + LibC.describe(errno));
-        }
-        return n;
-    }
-
-    private int copyOut(int at, int n, byte[] buf, int off, int len) {
-        int copy = Math.min(n, len);
-        rx.read(at, buf, off, copy);
-        return copy;
-    }
-
-    /** Takes what a read with the virtio header brought: a plain packet, or the first of a segment's. */
-    private int unpack(int n, byte[] buf, int off, int len) {
-        int length = n - Offload.HEADER;
-        if (length <= 0) {
-            droppedReads++;
-            return -1;
-        }
-        int flags = rx.getByte(0);
-        int gso = rx.getByte(1) & ~Offload.GSO_ECN;
-        int gsoSize = rx.getShort(4) & 0xFFFF;
-        int csumStart = rx.getShort(6) & 0xFFFF;
-        if (gso == Offload.GSO_NONE) {
-            int copy = copyOut(Offload.HEADER, length, buf, off, len);
-            if ((flags & Offload.F_NEEDS_CSUM) != 0 && copy == length) {
-                Offload.completeChecksum(buf, off, length, csumStart, rx.getShort(8) & 0xFFFF);
-            }
-            return copy;
-        }
-        if (gso == Offload.GSO_TCPV4 || gso == Offload.GSO_TCPV6) {
-            rx.read(Offload.HEADER, segment, 0, length);
-            if (segmenter.start(segment, length, gsoSize, csumStart)) {
-                return segmenter.next(buf, off, len);
-            }
-        }
-        droppedReads++; // a kind of segmentation that was not asked for
-        return -1;
     }
 
     /**
@@ -385,7 +271,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
 
     /** Reads dropped: empty, or a segmentation offload that was not asked for. */
     long droppedReads() {
-        return droppedReads;
+        return reader.dropped();
     }
 
     /** Whether the device uses the kernel's checksum and segmentation offloads. */
