@@ -1,12 +1,10 @@
 package org.minivpn.tun.linux;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -38,27 +36,20 @@ import org.minivpn.api.tun.TunSettings;
  * write holds a TCP segment back while the next ones of its flow can be merged with it, a few flows at
  * a time ({@link TunWriter}, {@link FlowTable}), and writes a flow's merged packet when one of the flow
  * does not fit, when another flow needs its slot, or at {@link #flush()}. The packets that cross the
- * device API are plain IP packets either way. The virtio header is read and written in little-endian order,
- * the host's order on x86-64 and aarch64.
+ * device API are plain IP packets either way. The virtio header is read and written in little-endian
+ * order, the host's order on x86-64 and aarch64.
  */
 final class LinuxTunDevice implements TunDevice, AutoCloseable {
 
     /** The TUN clone device. */
     static final Path DEV_NET_TUN = Path.of("/dev/net/tun");
 
+    /** Bytes in the kernel's {@code struct ifreq}. */
+    static final int IFREQ_SIZE = 40;
+
     private static final Logger LOG = System.getLogger(LinuxTunDevice.class.getName());
 
-    private static final long TUNSETIFF = 0x400454caL;
     private static final long TUNGETIFF = 0x800454d2L;
-    private static final short IFF_TUN = 0x0001;
-    private static final short IFF_NO_PI = 0x1000;
-    private static final short IFF_TUN_EXCL = (short) 0x8000;
-    private static final short IFF_VNET_HDR = 0x4000;
-    private static final long TUNSETOFFLOAD = 0x400454d0L;
-    private static final int TUN_F_CSUM = 0x01;
-    private static final int TUN_F_TSO4 = 0x02;
-    private static final int TUN_F_TSO6 = 0x04;
-    private static final int IFREQ_SIZE = 40;
     private static final int KERNEL_DEFAULT_MTU = 1500;
     private static final long CLOSE_WAIT_MILLIS = 5000;
 
@@ -83,7 +74,8 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
 
     private final InterfaceSettings link; // calls serialized on itself
 
-    private LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, boolean offload,
+    /** Takes over descriptors {@link TunCreation} opened; closes them at {@link #close()}. */
+    LinuxTunDevice(String name, int index, int fd, int wakeFd, RouteNetlink netlink, boolean offload,
             int flows, Runnable onLost) {
         this.name = name;
         this.reader = new TunReader(name, fd, wakeFd, offload, () -> closed, this::lost);
@@ -125,51 +117,7 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
      */
     static LinuxTunDevice create(String name, Path tun, boolean offload, int flows, Runnable onLost)
             throws IOException {
-        LibC.check();
-        CreationFaults.checkName(name);
-        int fd = LibC.open(tun.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        if (fd < 0) {
-            throw CreationFaults.openFailed(tun, LibC.errno());
-        }
-        int wakeFd = -1;
-        RouteNetlink netlink = null;
-        try {
-            Memory ifr = new Memory(IFREQ_SIZE);
-            ifr.clear();
-            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-            ifr.write(0, bytes, 0, bytes.length);
-            ifr.setShort(16, (short) (IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | (offload ? IFF_VNET_HDR : 0)));
-            if (LibC.ioctl(fd, TUNSETIFF, ifr) < 0) {
-                throw CreationFaults.createFailed(name, LibC.errno());
-            }
-            String actual = ifr.getString(0, StandardCharsets.UTF_8.name());
-            if (offload && LibC.ioctl(fd, TUNSETOFFLOAD, new Pointer(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0) {
-                // The header stays; every packet then comes and goes without segmentation.
-                LOG.log(Level.WARNING, "the kernel refused TCP segmentation offload on " + actual + ": "
-                        + LibC.describe(LibC.errno()) + "; the device works without it, one packet per read");
-            }
-            wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-            if (wakeFd < 0) {
-                throw new IOException("cannot create an eventfd for " + actual + ": " + LibC.describe(LibC.errno()));
-            }
-            int index = LibC.if_nametoindex(actual);
-            if (index == 0) {
-                throw new IOException("interface " + actual + " vanished right after it was created: "
-                        + LibC.describe(LibC.errno()));
-            }
-            netlink = new RouteNetlink();
-            return new LinuxTunDevice(actual, index, fd, wakeFd, netlink, offload, flows,
-                    Objects.requireNonNull(onLost, "onLost"));
-        } catch (IOException | RuntimeException e) {
-            if (netlink != null) {
-                netlink.close();
-            }
-            if (wakeFd >= 0) {
-                LibC.close(wakeFd);
-            }
-            LibC.close(fd);
-            throw e;
-        }
+        return TunCreation.create(name, tun, offload, flows, onLost);
     }
 
     @Override
