@@ -8,10 +8,13 @@ import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.SessionInfo;
 
@@ -49,6 +52,8 @@ final class Admission {
     /** How long a session a move left stays open for the packets in flight on it. */
     static final long RETIRE_MILLIS = 1000;
     private final Set<ServerPeer> peers = ConcurrentHashMap.newKeySet(); // changed under lock, read by anyone
+    private final Map<String, Set<ServerPeer>> byIdentity = new HashMap<>(); // guarded by lock: peers but those of ""
+    private final ConcurrentLinkedQueue<ServerPeer> arrived = new ConcurrentLinkedQueue<>(); // admitted, not yet taken by arrived()
 
     /** @param assigned told (under the admission lock, so it must not block) each time a peer gets an address */
     Admission(AddressPool<ServerPeer> pool, ServerSettings settings, Runnable assigned) {
@@ -62,6 +67,16 @@ final class Admission {
         return Collections.unmodifiableSet(peers);
     }
 
+    /** True while {@code p} is admitted. Any thread; O(1). */
+    boolean admits(ServerPeer p) {
+        return peers.contains(p);
+    }
+
+    /** A peer admitted since the last call, each once, or null: how the relay's thread learns of new ones. */
+    ServerPeer arrived() {
+        return arrived.poll();
+    }
+
     /**
      * A session completed its handshake: admits it and ends the sessions of its identity it replaces.
      * The new session takes over the address of the one it replaces at once, before its HELLO, so
@@ -72,25 +87,28 @@ final class Admission {
     void opened(ServerPeer p) {
         List<ServerPeer> replaced = List.of();
         synchronized (lock) {
+            Set<ServerPeer> same = p.identity.isEmpty() ? Set.of()
+                    : byIdentity.computeIfAbsent(p.identity, k -> new HashSet<>(2));
+            if (!same.isEmpty() && (!settings.duplicateIdentity() || pool.hasStatic(p.identity))) {
+                replaced = new ArrayList<>(same); // found by identity, not by a walk of every session
+            }
             peers.add(p);
-            if (!p.identity.isEmpty() && (!settings.duplicateIdentity() || pool.hasStatic(p.identity))) {
+            if (!p.identity.isEmpty()) {
+                same.add(p);
+            }
+            arrived.add(p);
+            if (!replaced.isEmpty()) {
                 int handover = -1;
-                for (ServerPeer old : peers) {
-                    if (old != p && old.identity.equals(p.identity)) {
-                        if (replaced.isEmpty()) {
-                            replaced = new ArrayList<>(1);
-                        }
-                        replaced.add(old);
-                        int slot = old.slot;
-                        if (handover < 0 && slot >= 0 && pool.transfer(slot, old, p)) {
-                            old.slot = -1; // not released: it stays the identity's
-                            handover = slot;
-                            old.successor = p; // what the client still sends on it reaches the new session
-                            old.retireAtNanos = System.nanoTime() + RETIRE_MILLIS * 1_000_000L;
-                            retiring.add(old);
-                        }
-                        remove(old);
+                for (ServerPeer old : replaced) {
+                    int slot = old.slot;
+                    if (handover < 0 && slot >= 0 && pool.transfer(slot, old, p)) {
+                        old.slot = -1; // not released: it stays the identity's
+                        handover = slot;
+                        old.successor = p; // what the client still sends on it reaches the new session
+                        old.retireAtNanos = System.nanoTime() + RETIRE_MILLIS * 1_000_000L;
+                        retiring.add(old);
                     }
+                    remove(old);
                 }
                 if (handover >= 0) {
                     bind(p, handover);
@@ -282,6 +300,10 @@ final class Admission {
         if (!peers.remove(p)) {
             return false;
         }
+        Set<ServerPeer> same = byIdentity.get(p.identity);
+        if (same != null && same.remove(p) && same.isEmpty()) {
+            byIdentity.remove(p.identity);
+        }
         int slot = p.slot;
         p.slot = -1; // its packets are dropped from now on, even before its session is closed
         if (slot >= 0) {
@@ -294,6 +316,8 @@ final class Admission {
     void clear() {
         synchronized (lock) {
             peers.clear();
+            byIdentity.clear();
+            arrived.clear();
             retiring.clear(); // the transports close their sessions
         }
     }
