@@ -392,10 +392,8 @@ final class DtlsServer implements TransportServer {
     private void tick(long now) {
         DtlsSettings settings = owner.settings();
         long idle = settings.idleTimeout().toNanos();
-        for (ServerSession s : peers.sessions()) {
-            if (now - s.lastReceive > idle) {
-                remove(s, "no packets from the client for " + settings.idleTimeout().toSeconds() + " s");
-            }
+        for (ServerSession s = peers.nextIdle(now, idle); s != null; s = peers.nextIdle(now, idle)) {
+            remove(s, "no packets from the client for " + settings.idleTimeout().toSeconds() + " s");
         }
         admission.tick(now);
     }
