@@ -54,6 +54,7 @@ final class Admission {
     private final Set<ServerPeer> peers = ConcurrentHashMap.newKeySet(); // changed under lock, read by anyone
     private final Map<String, Set<ServerPeer>> byIdentity = new HashMap<>(); // guarded by lock: peers but those of ""
     private final ConcurrentLinkedQueue<ServerPeer> arrived = new ConcurrentLinkedQueue<>(); // admitted, not yet taken by arrived()
+    private volatile int holding; // written under lock: admitted peers that hold an address
 
     /** @param assigned told (under the admission lock, so it must not block) each time a peer gets an address */
     Admission(AddressPool<ServerPeer> pool, ServerSettings settings, Runnable assigned) {
@@ -65,6 +66,15 @@ final class Admission {
     /** The admitted sessions; iterating needs no lock and may miss concurrent changes. */
     Collection<ServerPeer> peers() {
         return Collections.unmodifiableSet(peers);
+    }
+
+    /** How many sessions are admitted, and how many of them hold an address. */
+    record Counts(int sessions, int addresses) {
+    }
+
+    /** The {@link Counts} as of now; any thread, O(1): no walk of the sessions. */
+    Counts counts() {
+        return new Counts(peers.size(), holding);
     }
 
     /** True while {@code p} is admitted. Any thread; O(1). */
@@ -103,6 +113,7 @@ final class Admission {
                     int slot = old.slot;
                     if (handover < 0 && slot >= 0 && pool.transfer(slot, old, p)) {
                         old.slot = -1; // not released: it stays the identity's
+                        holding--; // p holds it now (bind, below)
                         handover = slot;
                         old.successor = p; // what the client still sends on it reaches the new session
                         old.retireAtNanos = System.nanoTime() + RETIRE_MILLIS * 1_000_000L;
@@ -280,6 +291,7 @@ final class Admission {
             p.hasAddress6 = true;
         }
         p.slot = slot; // last: the receive thread checks it before it reads the others
+        holding++;
         assigned.run();
         LOG.log(Level.INFO, "client '" + p.identity + "' from " + p.session.remoteAddress() + " is " + pool.prefix4(slot)
                 + (six == null ? "" : " " + six));
@@ -307,6 +319,7 @@ final class Admission {
         int slot = p.slot;
         p.slot = -1; // its packets are dropped from now on, even before its session is closed
         if (slot >= 0) {
+            holding--;
             pool.release(slot, p);
         }
         return true;
@@ -317,6 +330,7 @@ final class Admission {
         synchronized (lock) {
             peers.clear();
             byIdentity.clear();
+            holding = 0;
             arrived.clear();
             retiring.clear(); // the transports close their sessions
         }

@@ -130,7 +130,7 @@ final class DtlsServer implements TransportServer {
 
     @Override
     public String toString() {
-        return "DTLS server on " + local + ": " + peers.snapshot().size() + " sessions; " + drops;
+        return "DTLS server on " + local + ": " + peers.count() + " sessions; " + drops;
     }
 
     /** Runs {@code event} on the receive thread soon. Any thread. */

@@ -107,6 +107,11 @@ final class Peers {
         return displaced == session ? null : displaced;
     }
 
+    /** How many sessions there are, filed by address or not. Any thread; no copy. */
+    int count() {
+        return all.size();
+    }
+
     /** Every session, filed by address or not: a copy, O(n). */
     List<ServerSession> sessions() {
         return new ArrayList<>(all);
