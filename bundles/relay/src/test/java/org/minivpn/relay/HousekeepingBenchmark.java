@@ -10,7 +10,9 @@ import org.minivpn.api.IpPrefix;
 /**
  * What the server's control plane costs with 10,000 and 50,000 clients: admitting a burst of them
  * ({@link Admission#opened} and an address each at HELLO), then one housekeeping round
- * ({@link ServerControl#housekeeping}, twice a second) while every client answers. Prints
+ * ({@link ServerControl#housekeeping}, twice a second) while every client answers; and, for
+ * comparison, one list of every session ({@link Admission#sessions}, what vpn:sessions and the web
+ * chart read). Prints
  * nanoseconds per operation; asserts nothing. Not part of the build (the name does not end in Test);
  * run it with {@code mvn -B -o verify -pl bundles/relay -am -Dtest=HousekeepingBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
@@ -60,7 +62,16 @@ class HousekeepingBenchmark {
                 p.lastSeenNanos = now; // every client answers once a second
             }
         }
+        long listing = 0;
+        for (int r = 0; r < 20; r++) {
+            long t = System.nanoTime();
+            admission.sessions();
+            if (r >= 10) {
+                listing += System.nanoTime() - t;
+            }
+        }
         System.out.printf("Server control plane, %,d clients: %,d ns per admission (open + HELLO), %,d ns per"
-                + " housekeeping round (%,d rounds)%n", clients, admit / clients, housekeeping / rounds, rounds);
+                + " housekeeping round (%,d rounds), %,d us per list of every session (vpn:sessions; the web"
+                + " chart's once a second)%n", clients, admit / clients, housekeeping / rounds, rounds, listing / 10_000);
     }
 }
