@@ -312,6 +312,7 @@ final class Admission {
         if (!peers.remove(p)) {
             return false;
         }
+        p.deadline.forget(); // housekeeping holds it no longer
         Set<ServerPeer> same = byIdentity.get(p.identity);
         if (same != null && same.remove(p) && same.isEmpty()) {
             byIdentity.remove(p.identity);

@@ -16,9 +16,10 @@ import java.util.PriorityQueue;
  * and looked at again when that comes up. Its last-seen time only moves forward, so a deadline
  * filed early is re-checked then and the peer filed again at its new one; a peer with no address
  * yet is looked at on every round, and every peer at least once a keepalive interval, so a change
- * no deadline foresaw (a plain peer that says HELLO) is seen within one. A peer that left is
- * dropped from the heap when its entry comes up, within a keepalive interval. A burst of n clients
- * costs O(log n) each, not a walk of all of them twice a second.
+ * no deadline foresaw (a plain peer that says HELLO) is seen within one. A peer that leaves lets go
+ * of its place at once ({@link Deadline#forget}); the empty place is dropped when it comes up, within
+ * a keepalive interval. A burst of n clients costs O(log n) each, not a walk of all of them twice a
+ * second.
  */
 final class ServerControl {
 
@@ -29,10 +30,30 @@ final class ServerControl {
     private final long keepaliveNanos;
     private final long timeoutNanos;
     private final long plainTimeoutNanos; // 0: plain peers are never dropped for silence
-    private final PriorityQueue<Due> due = new PriorityQueue<>((a, b) -> Long.compare(a.at - b.at, 0)); // relay thread only
+    private final PriorityQueue<Deadline> due = new PriorityQueue<>((a, b) -> Long.compare(a.at - b.at, 0)); // relay thread only
 
-    /** A peer filed at its next deadline ({@link System#nanoTime} clock). */
-    private record Due(long at, ServerPeer peer) {
+    /**
+     * A peer's place in the housekeeping heap, one per peer for its whole life. When the peer leaves,
+     * {@link #forget} lets go of it at once, so that the heap never holds a session that ended (its
+     * keys and buffers); the few bytes of this object leave the heap when its time comes up.
+     */
+    static final class Deadline {
+        private volatile ServerPeer peer;
+        private long at; // relay thread only; changed only while out of the heap
+
+        Deadline(ServerPeer peer) {
+            this.peer = peer;
+        }
+
+        /** The peer left; any thread. */
+        void forget() {
+            peer = null;
+        }
+
+        /** True once the peer left. */
+        boolean forgotten() {
+            return peer == null;
+        }
     }
 
     ServerControl(Admission admission, ServerSettings settings) {
@@ -93,17 +114,25 @@ final class ServerControl {
     void housekeeping(long now) {
         admission.retire(now);
         for (ServerPeer p = admission.arrived(); p != null; p = admission.arrived()) {
-            due.add(new Due(now, p));
+            file(p.deadline, now);
         }
-        for (Due d = due.peek(); d != null && now - d.at >= 0; d = due.peek()) {
+        for (Deadline d = due.peek(); d != null && now - d.at >= 0; d = due.peek()) {
             due.poll();
-            if (admission.admits(d.peer)) {
-                visit(d.peer, now); // files it again unless it drops it
+            ServerPeer p = d.peer;
+            if (p != null && admission.admits(p)) {
+                visit(p, now); // files it again unless it drops it
             }
         }
     }
 
-    /** How many peers are filed for housekeeping, those that left and are not yet dropped included. */
+    private void file(Deadline d, long at) {
+        if (!d.forgotten()) {
+            d.at = at;
+            due.add(d);
+        }
+    }
+
+    /** How many peers are filed for housekeeping, the places of those that left and are not yet dropped included. */
     int scheduled() {
         return due.size();
     }
@@ -134,7 +163,7 @@ final class ServerControl {
         if (limit > 0) {
             next = earlier(next, lastSeen + limit + 1); // strictly after now: it was not silent past the limit
         }
-        due.add(new Due(next, p));
+        file(p.deadline, next);
     }
 
     private static long earlier(long a, long b) {

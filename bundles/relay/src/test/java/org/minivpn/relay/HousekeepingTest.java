@@ -141,8 +141,11 @@ class HousekeepingTest {
         for (int i = 0; i < peers.size(); i += 2) {
             admission.closed(peers.get(i), "goodbye");
         }
+        for (int i = 0; i < peers.size(); i += 2) {
+            assertTrue(peers.get(i).deadline.forgotten(), "c" + i + " left: housekeeping holds its session no longer");
+        }
         run(10);
-        assertEquals(2500, control.scheduled(), "the peers that left are no longer filed");
+        assertEquals(2500, control.scheduled(), "the places of the peers that left are gone too");
         for (ServerPeer p : peers) {
             p.lastSeenNanos = now;
         }
