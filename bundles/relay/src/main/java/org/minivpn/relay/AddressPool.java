@@ -31,9 +31,14 @@ import org.minivpn.api.IpPrefix;
  * than break the rule. What an identity held last is remembered per slot (who released it and when),
  * so the memory is bounded by the pool's size whatever the number of identities.
  *
+ * <p>{@link #allocate} finds its slot in O(1), whatever the size of the pool ({@link FreeSlots}: the
+ * free slots in release order, and per identity the ones it left). Releases are filed in the order of
+ * the clock, so when the slot released longest ago is still in another identity's quarantine, every
+ * other free slot is too. The clock must therefore never go back ({@code System::nanoTime}).
+ *
  * <p>{@link #owner4}/{@link #owner6} map a destination address to the peer that owns it without
  * allocating or locking (the relay's hot path); {@link #allocate}/{@link #release} are synchronized
- * and may scan the pool.
+ * and take O(1); {@link #leases} scans the pool.
  *
  * @param <P> the per-peer state the relay keeps
  */
@@ -69,8 +74,7 @@ final class AddressPool<P> {
     private final boolean[] taken; // guarded by this
     private final String[] lastHolder; // guarded by this: who held the slot last, null when never used
     private final long[] releasedAt; // guarded by this: clock when it was last freed
-    private final long[] releaseOrder; // guarded by this: 0 never freed, else a rising sequence number
-    private long releases; // guarded by this
+    private final FreeSlots free; // guarded by this: the free slots that are nobody's static address
 
     /**
      * @param statics static addresses by identity; each must be a client address of the pools
@@ -112,8 +116,8 @@ final class AddressPool<P> {
         this.taken = new boolean[slots];
         this.lastHolder = new String[slots];
         this.releasedAt = new long[slots];
-        this.releaseOrder = new long[slots];
         this.reservedFor = new String[slots];
+        this.free = new FreeSlots(slots);
         taken[0] = true;
         taken[SERVER] = true;
         taken[slots - 1] = true; // broadcast
@@ -130,6 +134,11 @@ final class AddressPool<P> {
             reserved.put(identity, slot);
             reservedFor[slot] = identity;
         });
+        for (int i = SERVER + 1; i < slots - 1; i++) {
+            if (reservedFor[i] == null) {
+                free.append(i, null); // never used: lowest first
+            }
+        }
     }
 
     IpPrefix pool4() {
@@ -164,28 +173,17 @@ final class AddressPool<P> {
         if (fixed != null) {
             return claim(fixed, identity, owner) ? fixed : STATIC_IN_USE;
         }
-        long now = clock.getAsLong();
-        int own = -1;
-        int oldest = -1;
-        boolean quarantined = false;
-        for (int i = SERVER + 1; i < slots - 1; i++) {
-            if (taken[i] || reservedFor[i] != null) {
-                continue;
-            }
-            String last = lastHolder[i];
-            if (last != null && !identity.isEmpty() && last.equals(identity)) {
-                if (own < 0 || releaseOrder[i] > releaseOrder[own]) {
-                    own = i;
-                }
-            } else if (last != null && now - releasedAt[i] < quarantineNanos) {
-                quarantined = true;
-            } else if (oldest < 0 || releaseOrder[i] < releaseOrder[oldest]) {
-                oldest = i;
-            }
-        }
-        int slot = own >= 0 ? own : oldest;
+        int slot = identity.isEmpty() ? -1 : free.newestOf(identity);
         if (slot < 0) {
-            return quarantined ? QUARANTINED : EXHAUSTED;
+            // No free slot of its own, so the oldest free one is another's (or nobody's): when that
+            // one is still in quarantine, so is every later release.
+            slot = free.oldest();
+            if (slot < 0) {
+                return EXHAUSTED;
+            }
+            if (lastHolder[slot] != null && clock.getAsLong() - releasedAt[slot] < quarantineNanos) {
+                return QUARANTINED;
+            }
         }
         claim(slot, identity, owner);
         return slot;
@@ -232,9 +230,10 @@ final class AddressPool<P> {
                 || lastHolder[slot] != null) {
             return false;
         }
+        free.remove(slot, null);
         lastHolder[slot] = identity;
         releasedAt[slot] = clock.getAsLong();
-        releaseOrder[slot] = ++releases;
+        free.append(slot, identity); // as if released now: the newest
         return true;
     }
 
@@ -259,6 +258,7 @@ final class AddressPool<P> {
             return false;
         }
         taken[slot] = true;
+        free.remove(slot, lastHolder[slot]);
         lastHolder[slot] = identity;
         owners.set(slot, owner);
         return true;
@@ -279,7 +279,9 @@ final class AddressPool<P> {
             owners.set(slot, null);
             taken[slot] = false;
             releasedAt[slot] = clock.getAsLong();
-            releaseOrder[slot] = ++releases;
+            if (reservedFor[slot] == null) {
+                free.append(slot, lastHolder[slot]);
+            }
         }
     }
 

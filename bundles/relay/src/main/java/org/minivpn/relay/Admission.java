@@ -8,10 +8,13 @@ import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.SessionInfo;
 
@@ -49,6 +52,9 @@ final class Admission {
     /** How long a session a move left stays open for the packets in flight on it. */
     static final long RETIRE_MILLIS = 1000;
     private final Set<ServerPeer> peers = ConcurrentHashMap.newKeySet(); // changed under lock, read by anyone
+    private final Map<String, Set<ServerPeer>> byIdentity = new HashMap<>(); // guarded by lock: peers but those of ""
+    private final ConcurrentLinkedQueue<ServerPeer> arrived = new ConcurrentLinkedQueue<>(); // admitted, not yet taken by arrived()
+    private volatile int holding; // written under lock: admitted peers that hold an address
 
     /** @param assigned told (under the admission lock, so it must not block) each time a peer gets an address */
     Admission(AddressPool<ServerPeer> pool, ServerSettings settings, Runnable assigned) {
@@ -62,6 +68,25 @@ final class Admission {
         return Collections.unmodifiableSet(peers);
     }
 
+    /** How many sessions are admitted, and how many of them hold an address. */
+    record Counts(int sessions, int addresses) {
+    }
+
+    /** The {@link Counts} as of now; any thread, O(1): no walk of the sessions. */
+    Counts counts() {
+        return new Counts(peers.size(), holding);
+    }
+
+    /** True while {@code p} is admitted. Any thread; O(1). */
+    boolean admits(ServerPeer p) {
+        return peers.contains(p);
+    }
+
+    /** A peer admitted since the last call, each once, or null: how the relay's thread learns of new ones. */
+    ServerPeer arrived() {
+        return arrived.poll();
+    }
+
     /**
      * A session completed its handshake: admits it and ends the sessions of its identity it replaces.
      * The new session takes over the address of the one it replaces at once, before its HELLO, so
@@ -72,25 +97,29 @@ final class Admission {
     void opened(ServerPeer p) {
         List<ServerPeer> replaced = List.of();
         synchronized (lock) {
+            Set<ServerPeer> same = p.identity.isEmpty() ? Set.of()
+                    : byIdentity.computeIfAbsent(p.identity, k -> new HashSet<>(2));
+            if (!same.isEmpty() && (!settings.duplicateIdentity() || pool.hasStatic(p.identity))) {
+                replaced = new ArrayList<>(same); // found by identity, not by a walk of every session
+            }
             peers.add(p);
-            if (!p.identity.isEmpty() && (!settings.duplicateIdentity() || pool.hasStatic(p.identity))) {
+            if (!p.identity.isEmpty()) {
+                same.add(p);
+            }
+            arrived.add(p);
+            if (!replaced.isEmpty()) {
                 int handover = -1;
-                for (ServerPeer old : peers) {
-                    if (old != p && old.identity.equals(p.identity)) {
-                        if (replaced.isEmpty()) {
-                            replaced = new ArrayList<>(1);
-                        }
-                        replaced.add(old);
-                        int slot = old.slot;
-                        if (handover < 0 && slot >= 0 && pool.transfer(slot, old, p)) {
-                            old.slot = -1; // not released: it stays the identity's
-                            handover = slot;
-                            old.successor = p; // what the client still sends on it reaches the new session
-                            old.retireAtNanos = System.nanoTime() + RETIRE_MILLIS * 1_000_000L;
-                            retiring.add(old);
-                        }
-                        remove(old);
+                for (ServerPeer old : replaced) {
+                    int slot = old.slot;
+                    if (handover < 0 && slot >= 0 && pool.transfer(slot, old, p)) {
+                        old.slot = -1; // not released: it stays the identity's
+                        holding--; // p holds it now (bind, below)
+                        handover = slot;
+                        old.successor = p; // what the client still sends on it reaches the new session
+                        old.retireAtNanos = System.nanoTime() + RETIRE_MILLIS * 1_000_000L;
+                        retiring.add(old);
                     }
+                    remove(old);
                 }
                 if (handover >= 0) {
                     bind(p, handover);
@@ -262,6 +291,7 @@ final class Admission {
             p.hasAddress6 = true;
         }
         p.slot = slot; // last: the receive thread checks it before it reads the others
+        holding++;
         assigned.run();
         LOG.log(Level.INFO, "client '" + p.identity + "' from " + p.session.remoteAddress() + " is " + pool.prefix4(slot)
                 + (six == null ? "" : " " + six));
@@ -282,9 +312,15 @@ final class Admission {
         if (!peers.remove(p)) {
             return false;
         }
+        p.deadline.forget(); // housekeeping holds it no longer
+        Set<ServerPeer> same = byIdentity.get(p.identity);
+        if (same != null && same.remove(p) && same.isEmpty()) {
+            byIdentity.remove(p.identity);
+        }
         int slot = p.slot;
         p.slot = -1; // its packets are dropped from now on, even before its session is closed
         if (slot >= 0) {
+            holding--;
             pool.release(slot, p);
         }
         return true;
@@ -294,6 +330,9 @@ final class Admission {
     void clear() {
         synchronized (lock) {
             peers.clear();
+            byIdentity.clear();
+            holding = 0;
+            arrived.clear();
             retiring.clear(); // the transports close their sessions
         }
     }
@@ -319,7 +358,9 @@ final class Admission {
 
     /** What {@code vpn:sessions} shows of each admitted session, by identity. */
     List<SessionInfo> sessions() {
-        List<SessionInfo> out = new ArrayList<>();
+        List<SessionInfo> out = new ArrayList<>(peers.size());
+        long nanos = System.nanoTime(); // one clock reading for the whole list, not two per session
+        Instant now = Instant.now();
         for (ServerPeer p : peers) {
             List<IpPrefix> addresses = new ArrayList<>();
             int slot = p.slot;
@@ -330,9 +371,9 @@ final class Admission {
                 }
             }
             long rtt = p.rttNanos;
-            long silentNanos = System.nanoTime() - p.lastSeenNanos;
+            long silentNanos = nanos - p.lastSeenNanos;
             out.add(new SessionInfo(p.identity, addresses, p.session.remoteAddress(), p.counters.snapshot(),
-                    Instant.now().minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt), !p.hello));
+                    now.minusNanos(silentNanos), rtt < 0 ? null : Duration.ofNanos(rtt), !p.hello));
         }
         out.sort((a, b) -> a.identity().compareTo(b.identity()));
         return out;

@@ -371,14 +371,9 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
 
     /** The engine's figures beside its sessions; {@code endpoint} as the service shows it. */
     ServerStatus status(String endpoint) {
-        int sessions = 0;
-        int inUse = 0;
-        for (ServerPeer p : admission.peers()) {
-            sessions++;
-            inUse += p.slot >= 0 ? 1 : 0;
-        }
-        return new ServerStatus(true, endpoint, String.join(", ", listeners.types()), since, sessions,
-                pool.clientAddresses(), inUse, unrouted.droppedOut, tunLoop.failures(), listeners.counters());
+        Admission.Counts counts = admission.counts(); // kept as sessions come and go: no walk of them per request
+        return new ServerStatus(true, endpoint, String.join(", ", listeners.types()), since, counts.sessions(),
+                pool.clientAddresses(), counts.addresses(), unrouted.droppedOut, tunLoop.failures(), listeners.counters());
     }
 
     /** Says goodbye to every client but the plain ones, stops listening and relaying, and undoes routing. Idempotent. */

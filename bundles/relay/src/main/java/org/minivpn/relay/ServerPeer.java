@@ -33,6 +33,8 @@ final class ServerPeer {
     /** The session of the same identity that took this one's address (a move); packets still in flight here go to it. */
     volatile ServerPeer successor;
     long retireAtNanos; // guarded by the admission's lock: when a session a move left is closed
+    /** Its place in the housekeeping of the relay's thread ({@link ServerControl}); let go when it leaves. */
+    final ServerControl.Deadline deadline = new ServerControl.Deadline(this);
     long address6High;
     long address6Low;
     boolean hasAddress6;

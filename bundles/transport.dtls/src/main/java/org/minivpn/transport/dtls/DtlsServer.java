@@ -130,7 +130,7 @@ final class DtlsServer implements TransportServer {
 
     @Override
     public String toString() {
-        return "DTLS server on " + local + ": " + peers.snapshot().size() + " sessions; " + drops;
+        return "DTLS server on " + local + ": " + peers.count() + " sessions; " + drops;
     }
 
     /** Runs {@code event} on the receive thread soon. Any thread. */
@@ -392,10 +392,8 @@ final class DtlsServer implements TransportServer {
     private void tick(long now) {
         DtlsSettings settings = owner.settings();
         long idle = settings.idleTimeout().toNanos();
-        for (ServerSession s : peers.sessions()) {
-            if (now - s.lastReceive > idle) {
-                remove(s, "no packets from the client for " + settings.idleTimeout().toSeconds() + " s");
-            }
+        for (ServerSession s = peers.nextIdle(now, idle); s != null; s = peers.nextIdle(now, idle)) {
+            remove(s, "no packets from the client for " + settings.idleTimeout().toSeconds() + " s");
         }
         admission.tick(now);
     }

@@ -36,6 +36,8 @@ final class ServerSession implements Session {
     private long lastResend;
     long lastReceive = System.nanoTime();
     boolean reported;
+    int idleIndex = -1; // its place in the server's IdleOrder, -1 when not filed
+    long idleKey; // lastReceive as the IdleOrder filed it
 
     ServerSession(DtlsServer server, InetSocketAddress remote, SessionKeys keys, RecordLayer record,
             List<byte[]> finalFlight, long connectionId, int maxPacketSize) {
