@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
-import org.minivpn.api.IpPrefix;
 import org.minivpn.api.relay.ClientState;
 import org.minivpn.api.relay.ClientStatus;
 import org.minivpn.api.relay.Traffic;
@@ -51,20 +50,12 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     private final Rekey rekey;
     private final Reconnector reconnector;
     private final ClientTunnel tunnel;
+    private final SessionSwitch sessions;
 
     private volatile boolean running = true;
-    private volatile Session session;
-    private volatile Session handshaking;
-    private volatile Session retiring; // the session a move left, until it is closed
-    private volatile long retireAtNanos; // when retiring is closed (retireDue)
-    private volatile boolean moving; // a move is under way: the server may already send on the new session
     private volatile ClientState state = ClientState.DISCONNECTED;
     private volatile Instant since = Instant.now();
-    private volatile int reconnects;
     private volatile Instant connectedAt;
-    private volatile Instant keyedAt; // when the session in use was made: its keys' age
-    private volatile String transportType = ""; // of the session in use
-    private volatile long lostNanos; // when the last session was lost
 
     ClientEngine(TunDevice tun, Supplier<Transport> transport, RouteConfigurator routing, ClientSettings settings,
             InetSocketAddress server, String serverLabel, StateListener listener) {
@@ -90,6 +81,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
         this.device = new ClientDevice(tun, block -> new ClientUplink(this, counters, sendLock, block, keepalive, control,
                 rekey, reconnector, dialer));
+        this.sessions = new SessionSwitch(this, tunnel, dialer, hello, keepalive, rekey, reconnector, counters, sendLock);
     }
 
     /**
@@ -99,14 +91,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     void connect() throws IOException {
         change(ClientState.CONNECTING, "connecting to " + serverLabel);
         try {
-            Session s = dialer.dialFirst(() -> running);
-            handshaking = s;
-            PushedConfig pushed = hello.configuration(s, sendLock, keepalive, 0);
-            applyTun(pushed);
-            tunnel.route();
-            keepalive.heard(System.nanoTime());
-            keyed();
-            session = s;
+            sessions.first(() -> running);
         } catch (IOException | RuntimeException e) {
             running = false;
             undo();
@@ -117,11 +102,15 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         connectedAt = Instant.now();
         device.start();
         reconnector.start();
-        change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + " over " + transportType + fellBack()
-                + (keepalive.plain() ? " (plain: IP packets only, no control messages)" : ""));
+        change(ClientState.CONNECTED, "tunnel up: " + tunnel.addresses() + " over " + sessions.transportType()
+                + sessions.fellBack() + (keepalive.plain() ? " (plain: IP packets only, no control messages)" : ""));
     }
 
-    private void applyTun(PushedConfig pushed) throws IOException {
+    /**
+     * Applies what a session's configuration brings: the TUN's addresses and MTU, the IPv6 block, the
+     * keepalive. On the connecting or the reconnect thread ({@link SessionSwitch}).
+     */
+    void applyTun(PushedConfig pushed) throws IOException {
         tunnel.apply(pushed);
         device.ipv6Block().activate(!pushed.hasIpv6());
         keepalive.apply(pushed);
@@ -141,7 +130,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     @Override
     public void received(Session s, byte[] buf, int off, int len) {
-        if (s != session && s != handshaking && s != retiring && !(moving && Wire.looksLikeIp(buf, off, len))) {
+        if (!sessions.takes(s, buf, off, len)) {
             return; // a session already replaced; during a move, the new one's data may come before its handshake returns
         }
         keepalive.heard(System.nanoTime());
@@ -155,7 +144,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
             }
             return;
         }
-        switch (control.received(s, s == handshaking, buf, off, len)) {
+        switch (control.received(s, sessions.awaited(s), buf, off, len)) {
             case GOODBYE -> {
                 s.close();
                 sessionLost(s, "the server said: " + control.goodbye());
@@ -173,15 +162,17 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     /** The session in use, or null while there is none (connecting, reconnecting, disconnected). */
     Session current() {
-        return state == ClientState.CONNECTED ? session : null;
+        return state == ClientState.CONNECTED ? sessions.inUse() : null;
     }
 
-    /** {@code s} was lost, unless it is no longer the one in use: a reconnect follows. Any thread. */
+    /** {@code s} was lost, unless it is no longer the one in use ({@link SessionSwitch#sessionLost}). Any thread. */
     void sessionLost(Session s, String reason) {
-        if (s != session || !running) {
-            return; // replaced already, or disconnecting: the server's close after our GOODBYE is no loss
-        }
-        reconnector.lost(s, reason);
+        sessions.sessionLost(s, reason);
+    }
+
+    /** False once the tunnel disconnects or fails to connect. */
+    boolean running() {
+        return running;
     }
 
     /** The name of the TUN device the tunnel runs through. */
@@ -206,159 +197,47 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         device.uplink().fromTun(buf, n);
     }
 
-    // reconnects (the reconnect thread)
+    // session switching (SessionSwitch): the reconnect thread, the TUN loop's tick, the relay
 
-    /** Lets go of a lost session unless another replaced it already; the TUN and routes stay. On the reconnect thread. */
+    /** Lets go of a lost session ({@link SessionSwitch#drop}). On the reconnect thread. */
     @Override
     public boolean drop(Object lost, String reason) {
-        Session old = session;
-        if (old != lost) {
-            return false;
-        }
-        lostNanos = System.nanoTime();
-        session = null; // before closing: its closed() callback must not count as a new loss
-        if (old != null) {
-            old.close();
-        }
-        change(ClientState.RECONNECTING, reason);
-        return true;
+        return sessions.drop(lost, reason);
     }
 
-    /**
-     * Makes a new session and takes the configuration it brings. It asks the server for the IPv4
-     * address it held (a restarted server has forgotten it), so that the tunnel and its connections
-     * keep their address when the server grants it. On the reconnect thread.
-     */
+    /** Makes a new session asking for the address held ({@link SessionSwitch#reestablish}). On the reconnect thread. */
     @Override
     public void reestablish() throws IOException {
-        List<IpPrefix> before = tunnel.addresses();
-        session = open(false);
-        reconnects++;
-        List<IpPrefix> now = tunnel.addresses();
-        change(ClientState.CONNECTED, "reconnected after " + Duration.ofNanos(System.nanoTime() - lostNanos).toMillis()
-                + " ms" + (before.equals(now) ? ", same address " + now : ", new address " + now + " (was " + before + ")")
-                + (dialer.fallback().isEmpty() ? "" : " over " + transportType + fellBack()));
+        sessions.reestablish();
     }
 
-    /**
-     * A new session with its configuration applied, about to be the one in use; closed when it fails.
-     *
-     * @param early true to send on it as soon as its handshake is done, before its configuration
-     *     comes: a move, whose server gave it the old session's address then ({@link Admission#opened})
-     */
-    private Session open(boolean early) throws IOException {
-        handshaking = null; // until the new one is known: an old one's goodbye must not end the new hello
-        Session s = dialer.dial();
-        handshaking = s;
-        if (early) {
-            session = s;
-        }
-        try {
-            applyTun(hello.configuration(s, sendLock, keepalive, tunnel.address4()));
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
-        keepalive.heard(System.nanoTime());
-        keyed();
-        return s;
-    }
-
-    /**
-     * Makes a new session beside the current one and moves the tunnel onto it, make-before-break: a
-     * rekey ({@link Rekey}), or the transport chosen now. The server lets the new session of the same
-     * identity replace the old one and gives it the same address (one session per identity,
-     * {@link Admission#opened}); until the new one has its configuration, packets go through the old
-     * one, whose goodbye and close are then no loss ({@link Reconnector} checks which session a loss
-     * names). On failure the old session stays in use if it is still open. On the reconnect thread.
-     */
+    /** Moves the tunnel to a new session, make-before-break ({@link SessionSwitch#move}). On the reconnect thread. */
     @Override
     public String move(String reason) {
-        Session old = session;
-        if (old == null || !running || keepalive.plain()) {
-            return "no session to move from";
-        }
-        long start = System.nanoTime();
-        long droppedBefore = counters.droppedOut;
-        List<IpPrefix> before = tunnel.addresses();
-        Session earlier = retiring;
-        if (earlier != null) {
-            earlier.close(); // a move right after a move: the first one's grace ends now
-        }
-        retiring = old; // what it still delivers is taken until it is closed
-        moving = true;
-        try {
-            session = open(true);
-        } catch (IOException | RuntimeException e) {
-            session = old;
-            handshaking = old;
-            retiring = null;
-            moving = false;
-            return "could not move to a new session (" + reason + "): " + e.getMessage() + "; the current one stays";
-        }
-        retireAtNanos = System.nanoTime() + Admission.RETIRE_MILLIS * 1_000_000L;
-        moving = false;
-        List<IpPrefix> now = tunnel.addresses();
-        return "moved to a new " + transportType + " session" + fellBack() + " (" + reason + ") in "
-                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms, " + (counters.droppedOut - droppedBefore)
-                + " packets dropped meanwhile, " + (before.equals(now) ? "same address " + now : "new address " + now);
+        return sessions.move(reason);
     }
 
-    /**
-     * Closes the session a move left once its grace ({@value Admission#RETIRE_MILLIS} ms, for what the
-     * server sent on it before the move) is over; the server keeps its end as long. On the TUN loop's
-     * tick, so that a move starts no thread of its own.
-     */
+    /** Closes the session a move left when its grace is over ({@link SessionSwitch#retireDue}); the TUN loop's tick. */
     void retireDue(long now) {
-        Session old = retiring;
-        if (old != null && !moving && now - retireAtNanos >= 0) {
-            retiring = null;
-            old.close();
-        }
+        sessions.retireDue(now);
     }
 
-    /**
-     * Moves to a new session made with the transport chosen now ({@link #move}) and waits up to
-     * {@code timeout} for it to be made or to fail: what happened (the interruption it cost), or why not.
-     */
+    /** Moves to a new session and waits up to {@code timeout} for the outcome ({@link SessionSwitch#moveNow}). */
     String moveNow(String reason, Duration timeout) throws InterruptedException {
-        if (keepalive.plain()) {
-            return "a plain server takes no second session: vpn:disconnect, then vpn:connect";
-        }
-        return reconnector.moveNow(reason, timeout);
+        return sessions.moveNow(reason, timeout);
     }
 
     /**
-     * Moves to a new session made with the transport chosen now ({@link #move}), on the reconnect
-     * thread; with a plain server, drops the session and makes a new one.
+     * Moves to a new session on the reconnect thread, or breaks and makes one with a plain server
+     * ({@link SessionSwitch#reconnect}). Any thread.
      */
     void reconnect(String reason) {
-        Session s = session;
-        if (s != null && running) {
-            if (keepalive.plain()) {
-                sessionLost(s, reason); // a plain server takes no second session beside the first: break, then make
-            } else {
-                reconnector.move(reason);
-            }
-        }
-    }
-
-    /** Why the session just made is not over the first transport to try, for the log; "" when it is. */
-    private String fellBack() {
-        String why = dialer.fallback();
-        return why.isEmpty() ? "" : ", falling back: " + why;
+        sessions.reconnect(reason);
     }
 
     /** Whether the session in use (or the last one made) is over {@code t}. */
     boolean uses(Transport t) {
         return dialer.connected() == t;
-    }
-
-    /** A new session is about to be the one in use: its keys' age and transport start now. */
-    private void keyed() {
-        rekey.keyed(System.nanoTime(), counters.packetsOut, counters.packetsIn);
-        keyedAt = Instant.now();
-        transportType = dialer.transportType();
     }
 
     // state
@@ -368,21 +247,22 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     }
 
     ClientStatus status() {
-        Session s = session;
+        Session s = sessions.inUse();
         PushedConfig c = tunnel.config();
         long rtt = keepalive.rttNanos();
-        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), transportType,
+        return new ClientStatus(state, serverLabel, c == null ? List.of() : c.addresses(), sessions.transportType(),
                 s == null ? "" : s.cipherSuite(), counters.snapshot(), rtt < 0 ? null : Duration.ofNanos(rtt), since,
-                reconnects, state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
+                sessions.reconnects(), state == ClientState.DISCONNECTED ? null : connectedAt, tunnel.routeChanges(),
                 state != ClientState.DISCONNECTED && c != null && !c.hasIpv6(), device.ipv6Block().dropped(),
-                device.failures(), keepalive.plain(), s == null ? "" : s.cryptoBackend(), s == null ? null : keyedAt);
+                device.failures(), keepalive.plain(), s == null ? "" : s.cryptoBackend(), s == null ? null : sessions.keyedAt());
     }
 
     Traffic traffic() {
         return counters.snapshot();
     }
 
-    private void change(ClientState to, String reason) {
+    /** The tunnel's state is now {@code to}: logged and told to the listener, on the calling thread. */
+    void change(ClientState to, String reason) {
         ClientState from = state;
         state = to;
         since = Instant.now();
@@ -397,7 +277,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
             return;
         }
         running = false;
-        Session s = session;
+        Session s = sessions.inUse();
         if (s != null && !keepalive.plain()) {
             byte[] bye = Wire.goodbye("the client disconnected");
             synchronized (sendLock) {
@@ -412,20 +292,7 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
     }
 
     private void undo() {
-        Session s = session;
-        session = null;
-        if (s != null) {
-            s.close();
-        }
-        Session h = handshaking;
-        if (h != null) {
-            h.close();
-        }
-        Session r = retiring;
-        retiring = null;
-        if (r != null) {
-            r.close();
-        }
+        sessions.closeAll();
         tunnel.unroute();
     }
 }

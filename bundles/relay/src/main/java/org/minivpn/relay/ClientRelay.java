@@ -190,7 +190,7 @@ public final class ClientRelay implements VpnClient {
 
     /**
      * Moves the connected tunnel onto a new session over {@code type}, make-before-break (the same
-     * address, routes and kill switch; {@link ClientEngine#move}), and waits for it.
+     * address, routes and kill switch; {@link SessionSwitch#move}), and waits for it.
      */
     private void move(ClientEngine e, String type) throws IOException {
         try {

@@ -7,7 +7,7 @@ import java.time.Duration;
  * session keeps its keys for its whole life; AES-GCM must not protect more than 2^24.5 records per
  * key (RFC 8446 5.5, RFC 9147 4.5.3), which a 3 Gbit/s tunnel of 1,400-byte records reaches in
  * about 90 s. As WireGuard's initiator does after REKEY_AFTER_MESSAGES or REKEY_AFTER_TIME, the
- * client moves to a new session (make-before-break, {@link ClientEngine#move}) once either
+ * client moves to a new session (make-before-break, {@link SessionSwitch#move}) once either
  * direction carried {@code records} records or the keys are {@code after} old. While a move is due
  * and has not happened (it failed), it is asked for again every {@value #RETRY_SECONDS} s.
  *

@@ -22,7 +22,7 @@
  *  sent elsewhere), asking the server for the address it held. The tx thread finds the session lost
  *  when data went out and neither it nor 5 probes were answered within 3.5 s (Keepalive). The same
  *  thread moves the tunnel to a new session, make-before-break, when asked (a rekey, another
- *  transport, another crypto backend: ClientEngine#move); the server hands the new session the old
+ *  transport, another crypto backend: SessionSwitch#move); the server hands the new session the old
  *  one's address at once, and the old one stays open for 1 s for what is in flight on it.
  *  A client whose tunnel has no IPv6 address drops IPv6 read from the TUN and answers it with an
  *  ICMPv6 error written back to the TUN ({@link org.minivpn.relay.Ipv6Block}).
