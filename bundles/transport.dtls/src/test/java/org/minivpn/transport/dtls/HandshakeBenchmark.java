@@ -1,0 +1,161 @@
+package org.minivpn.transport.dtls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.FileHandler;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.minivpn.api.transport.Session;
+import org.minivpn.api.transport.SessionHandler;
+import org.minivpn.api.transport.TransportServer;
+
+/**
+ * Server CPU per full DTLS handshake: clients on loopback make full handshakes (ECDSA P-256
+ * certificates from {@link TestPki}, CRL in place) against one {@link DtlsServer} and close their
+ * sessions again, warm-up first. The server's cost is the CPU time of its own threads (receive
+ * thread and handshake pool, by name, from {@link ThreadMXBean}); the clients run in the same
+ * process on other threads, so the rate printed is what this machine does with both sharing it.
+ * Not part of the build (the name does not end in Test); run it with
+ * {@code mvn -B -q verify -pl bundles/transport.dtls -am -Dtest=HandshakeBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
+ * and optionally {@code -Dbench.backend=bc -Dbench.handshakes=2000 -Dbench.warmup=500
+ * -Dbench.concurrency=4 -Dbench.profile=true} (the last records the server threads with JFR and
+ * prints where their time goes, {@link HandshakeProfile}).
+ */
+class HandshakeBenchmark {
+
+    private static final String BACKEND = System.getProperty("bench.backend", "jca");
+    private static final int HANDSHAKES = Integer.getInteger("bench.handshakes", 2000);
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 500);
+    private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 4);
+    private static final boolean PROFILE = Boolean.getBoolean("bench.profile");
+    /** Loopback is one source: lift the per-source limits that would otherwise pace it. */
+    private static final HandshakeLimits OPEN = new HandshakeLimits(1000, 100_000, 100_000, Duration.ofSeconds(3));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void serverCpuPerHandshake() throws Exception {
+        TestPki pki = new TestPki(dir.resolve("pki"), "Test CA");
+        pki.issue("server", TestPki.Usage.SERVER, false);
+        pki.issue("alice", TestPki.Usage.CLIENT, false);
+        Logger root = Logger.getLogger("");
+        Handler[] consoles = root.getHandlers();
+        FileHandler file = new FileHandler(dir.resolve("appliance.log").toString());
+        file.setFormatter(new SimpleFormatter());
+        for (Handler h : consoles) {
+            root.removeHandler(h);
+        }
+        root.addHandler(file); // as the appliance logs: every connect and close, to a file
+        DtlsTransport serverSide = Backends.transport(pki.settings("server").with(OPEN), Backends.byName(BACKEND));
+        DtlsTransport clientSide = Backends.transport(pki.settings("alice"), Backends.byName(BACKEND));
+        try (TransportServer server = serverSide.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new SessionHandler() {
+                    @Override
+                    public void received(Session session, byte[] buf, int off, int len) {
+                    }
+                })) {
+            int port = server.localAddress().getPort();
+            run(clientSide, server, WARMUP);
+            HandshakeProfile profile = PROFILE ? HandshakeProfile.start(dir.resolve("server.jfr"), port) : null;
+            Map<Long, Long> cpu0 = serverCpuNanos(port);
+            long ok0 = server.counters().get(TransportServer.HANDSHAKES + "ok");
+            long start = System.nanoTime();
+            int failures = run(clientSide, server, HANDSHAKES);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long cpu = since(cpu0, serverCpuNanos(port));
+            long ok = server.counters().get(TransportServer.HANDSHAKES + "ok") - ok0;
+            System.out.printf("BENCHMARK handshakes %s backend, %d clients at a time: %d handshakes (%d failed) in %.1f s,"
+                    + " %.1f handshakes/s with the clients in the same process; server CPU %.2f ms per handshake"
+                    + " (receive thread and handshake pool), so %.0f handshakes/s per core of server capacity%n",
+                    BACKEND, CONCURRENCY, ok, failures, seconds, ok / seconds, cpu / 1e6 / ok, 1e9 * ok / cpu);
+            if (profile != null) {
+                profile.stopAndPrint();
+            }
+            assertEquals(0, failures, "every handshake completed");
+        } finally {
+            clientSide.deactivate();
+            serverSide.deactivate();
+            root.removeHandler(file);
+            file.close();
+            for (Handler h : consoles) {
+                root.addHandler(h);
+            }
+        }
+    }
+
+    /** Makes {@code count} handshakes from {@link #CONCURRENCY} threads; returns how many failed. */
+    private static int run(DtlsTransport clients, TransportServer server, int count) throws InterruptedException {
+        AtomicInteger left = new AtomicInteger(count);
+        AtomicInteger failed = new AtomicInteger();
+        SessionHandler quiet = (session, buf, off, len) -> { };
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < CONCURRENCY; i++) {
+            Thread t = new Thread(() -> {
+                while (left.getAndDecrement() > 0) {
+                    try {
+                        Session s = clients.connect(server.localAddress(), null, quiet, Duration.ofSeconds(10));
+                        s.close();
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                        System.out.println("BENCHMARK handshake failed: " + e);
+                    }
+                }
+            }, "bench-client-" + i);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join(Duration.ofMinutes(3).toMillis());
+        }
+        // Let the server open the last close_notify alerts, so their cost lands in this round.
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!server.sessions().isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        return failed.get();
+    }
+
+    /** CPU time of each of the server's receive and handshake threads, in nanoseconds, by thread ID. */
+    static Map<Long, Long> serverCpuNanos(int port) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info != null && isServerThread(info.getThreadName(), port)) {
+                long t = mx.getThreadCpuTime(info.getThreadId());
+                if (t >= 0) {
+                    cpu.put(info.getThreadId(), t);
+                }
+            }
+        }
+        return cpu;
+    }
+
+    /** CPU spent between two samples by the threads alive at the second (one that started meanwhile from 0). */
+    private static long since(Map<Long, Long> before, Map<Long, Long> after) {
+        long total = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            total += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return total;
+    }
+
+    static boolean isServerThread(String name, int port) {
+        return name.equals("dtls-rx-" + port) || name.startsWith("dtls-handshake-" + port + "-");
+    }
+}
