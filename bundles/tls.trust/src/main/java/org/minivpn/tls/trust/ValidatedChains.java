@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Certificate paths that passed PKIX validation against one CA, so that a client that comes back
  * (a rekey every hour, a reconnect) costs no second path validation: its CA signature check is an
- * ECDSA verify, the most costly step of a server handshake after its own. Keyed by the SHA-256 of
+ * ECDSA verify, as costly as checking the client's CertificateVerify. Keyed by the SHA-256 of
  * the exact encoded path; a hit still re-checks every certificate's validity period against the
  * clock, and the caller checks the CRL on every use ({@link PeerCheck#verify}), so a hit accepts
  * nothing a fresh validation would refuse: what PKIX decides beyond the dates (signatures, names,
@@ -29,25 +29,16 @@ public final class ValidatedChains {
     /** Paths remembered; about 100 bytes each. */
     public static final int CAPACITY = 4096;
 
-    private final int capacity;
-    private final Map<ByteBuffer, Window> paths; // guarded by this
-
-    public ValidatedChains() {
-        this(CAPACITY);
-    }
-
-    ValidatedChains(int capacity) {
-        this.capacity = capacity;
-        this.paths = new LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Window> eldest) {
-                return size() > ValidatedChains.this.capacity;
-            }
-        };
-    }
+    // in access order, so the eldest is the least recently used; guarded by this
+    private final Map<ByteBuffer, Window> paths = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Window> eldest) {
+            return size() > CAPACITY;
+        }
+    };
 
     /**
-     * Whether {@code path} validated before and every certificate of it is within its validity
+     * Whether the path of {@code key} validated before and every certificate of it is within its validity
      * period at {@code nowMillis}; false (validate it afresh) otherwise.
      */
     boolean knows(ByteBuffer key, long nowMillis) {
