@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
@@ -42,6 +43,8 @@ class HandshakeBenchmark {
     private static final String BACKEND = System.getProperty("bench.backend", "jca");
     private static final int HANDSHAKES = Integer.getInteger("bench.handshakes", 700);
     private static final int WARMUP = Integer.getInteger("bench.warmup", 1000);
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
     private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 4);
     private static final boolean PROFILE = Boolean.getBoolean("bench.profile");
@@ -87,16 +90,23 @@ class HandshakeBenchmark {
             List<Double> rates = new ArrayList<>();
             for (int round = 1; round <= ROUNDS; round++) {
                 Map<Long, Long> cpu0 = serverCpuNanos(port);
+                Map<Long, Long> allocated0 = serverAllocatedBytes(port);
+                long process0 = PROCESS.getProcessCpuTime();
+                long clients0 = clients.cpuNanos.get();
                 long ok0 = server.counters().get(TransportServer.HANDSHAKES + "ok");
                 long start = System.nanoTime();
                 failures += run(clients, server, HANDSHAKES);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long cpu = since(cpu0, serverCpuNanos(port));
+                long allocated = since(allocated0, serverAllocatedBytes(port));
+                long rest = PROCESS.getProcessCpuTime() - process0 - (clients.cpuNanos.get() - clients0);
                 long ok = server.counters().get(TransportServer.HANDSHAKES + "ok") - ok0;
                 perHandshake.add(cpu / 1e6 / ok);
                 rates.add(ok / seconds);
                 System.out.printf("BENCHMARK round %d: %d handshakes in %.1f s, %.1f handshakes/s, server CPU %.2f ms per"
-                        + " handshake%n", round, ok, seconds, ok / seconds, cpu / 1e6 / ok);
+                        + " handshake, %.0f KiB allocated per handshake; the process less the client handshake threads %.2f ms"
+                        + " (adds JIT, GC, the clients' receive threads)%n", round, ok, seconds, ok / seconds, cpu / 1e6 / ok,
+                        allocated / 1024.0 / ok, rest / 1e6 / ok);
             }
             double ms = median(perHandshake);
             System.out.printf("BENCHMARK handshakes %s backend, %d client certificates, %d clients at a time, median of %d"
@@ -131,6 +141,7 @@ class HandshakeBenchmark {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < CONCURRENCY; i++) {
             Thread t = new Thread(() -> {
+                long cpu0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
                 for (int n = left.getAndDecrement(); n > 0; n = left.getAndDecrement()) {
                     try {
                         clients.handshake(server.localAddress());
@@ -139,6 +150,7 @@ class HandshakeBenchmark {
                         System.out.println("BENCHMARK handshake failed: " + e);
                     }
                 }
+                clients.cpuNanos.addAndGet(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu0);
             }, "bench-client-" + i);
             t.start();
             threads.add(t);
@@ -155,10 +167,10 @@ class HandshakeBenchmark {
     }
 
     /** Client handshakes as {@link DtlsTransport#connect} makes them, each with one of many identities. */
-    private record Clients(DtlsTransport transport, List<Credentials> identities, AtomicInteger turn) {
+    private record Clients(DtlsTransport transport, List<Credentials> identities, AtomicInteger turn, AtomicLong cpuNanos) {
 
         Clients(DtlsTransport transport, List<Credentials> identities) {
-            this(transport, identities, new AtomicInteger());
+            this(transport, identities, new AtomicInteger(), new AtomicLong());
         }
 
         /** A full handshake as the next client in turn (all of them, round and round), then close_notify. */
@@ -187,7 +199,22 @@ class HandshakeBenchmark {
         return cpu;
     }
 
-    /** CPU spent between two samples by the threads alive at the second (one that started meanwhile from 0). */
+    /** Bytes allocated by each of the server's receive and handshake threads, by thread ID. */
+    static Map<Long, Long> serverAllocatedBytes(int port) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Map<Long, Long> bytes = new HashMap<>();
+        for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info != null && isServerThread(info.getThreadName(), port)) {
+                long b = mx.getThreadAllocatedBytes(info.getThreadId());
+                if (b >= 0) {
+                    bytes.put(info.getThreadId(), b);
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** What was spent between two samples by the threads alive at the second (one that started meanwhile from 0). */
     private static long since(Map<Long, Long> before, Map<Long, Long> after) {
         long total = 0;
         for (Map.Entry<Long, Long> e : after.entrySet()) {
