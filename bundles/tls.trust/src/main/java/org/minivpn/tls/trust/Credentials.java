@@ -50,6 +50,8 @@ public final class Credentials {
     private final String problem;      // null when handshakes can run
     public final String trustStamp;           // versions of the CA and CRL files
     public final String identityStamp;        // versions of the certificate and key files
+    /** Peer paths that validated against this {@link #ca}; new credentials start with none. */
+    public final ValidatedChains validated = new ValidatedChains();
 
     private Credentials(TrustFiles settings, X509Certificate ca, X509CRL crl, List<X509Certificate> chain,
             PrivateKey key, String problem, String trustStamp, String identityStamp) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.CertPathValidator;
@@ -73,7 +74,7 @@ public final class PeerCheck {
         String who = identity(own);
         List<X509Certificate> path = withoutAnchor(chain, trust.ca);
         try {
-            validate(path, trust.ca);
+            validate(path, trust.ca, trust.validated);
         } catch (CertPathValidatorException e) {
             throw refusal(e, path, trust.ca, role);
         } catch (GeneralSecurityException e) {
@@ -139,6 +140,17 @@ public final class PeerCheck {
 
     public static String fingerprint(X509Certificate cert) {
         return HexFormat.ofDelimiter(":").withUpperCase().formatHex(sha256(cert));
+    }
+
+    /** PKIX validation of {@code path}, skipped when {@code known} holds it and its dates still hold ({@link ValidatedChains}). */
+    private static void validate(List<X509Certificate> path, X509Certificate ca, ValidatedChains known)
+            throws GeneralSecurityException {
+        ByteBuffer key = ValidatedChains.key(path);
+        if (known.knows(key, System.currentTimeMillis())) {
+            return;
+        }
+        validate(path, ca);
+        known.validated(key, path);
     }
 
     private static void validate(List<X509Certificate> path, X509Certificate ca) throws GeneralSecurityException {

@@ -6,7 +6,7 @@
  * ({@link org.minivpn.tls.trust.Refusal} is a {@code TlsFatalAlert}); only transport bundles import it.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.minivpn.tls.trust;
 
 import org.osgi.annotation.bundle.Export;

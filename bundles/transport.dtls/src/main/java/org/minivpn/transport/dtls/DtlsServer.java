@@ -310,15 +310,16 @@ final class DtlsServer implements TransportServer {
      * A record of epoch 0 from an address with a session: a new handshake, or a lost final flight.
      * A ClientHello with a valid cookie starts a handshake beside the session, which lives on until
      * the new one authenticates (RFC 6347 4.2.8): a replayed ClientHello or a failed handshake leaves it as it was.
+     * It does so even while the session awaits its client's first record: a resent last flight begins with a Certificate.
      */
     void epochZero(ServerSession session, InetSocketAddress from, byte[] buf, int off, int len) {
         ServerHandshake running = peers.handshake(from);
         if (running != null) {
             admission.queue(running, buf, off, len);
-        } else if (session.awaitsConfirmation()) {
-            session.resendFinalFlight();
         } else if (Cookies.isClientHello(buf, off, len)) {
             admission.clientHello(from, buf, off, len);
+        } else if (session.awaitsConfirmation()) {
+            session.resendFinalFlight();
         } else {
             drops.wrongEpoch++;
         }
@@ -345,7 +346,6 @@ final class DtlsServer implements TransportServer {
             LOG.log(Level.DEBUG, "the session handler failed on a packet", e);
         }
     }
-
 
     /** Tells the client (unless it was told), drops the session and tells the handler, once. Receive thread. */
     void remove(ServerSession session, String reason) {

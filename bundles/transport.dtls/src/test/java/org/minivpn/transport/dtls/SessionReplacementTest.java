@@ -117,6 +117,32 @@ class SessionReplacementTest {
         }
     }
 
+    /**
+     * A client gone before its first record (its close_notify lost, or it crashed) leaves a session
+     * that still waits to hear that its final flight arrived. A new ClientHello from that address
+     * is no retransmission of the client's last flight: it starts a handshake, not a resend.
+     */
+    @Test
+    void aClientThatRestartsBeforeItsFirstRecordGetsANewHandshake() throws Exception {
+        Events events = new Events();
+        try (DtlsServer server = listen(WAIT, Duration.ofSeconds(60), events)) {
+            int port;
+            try (DatagramSocket first = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                port = first.getLocalPort();
+                first.connect(server.localAddress());
+                new DTLSClientProtocol().connect(new ClientPeer(CryptoState.of(Backends.jca()),
+                        Credentials.load(pki.settings("alice").trust()), null, List.of(), 5000), new BcDatagramSocket(first));
+            } // not one record after the handshake
+            assertEquals("opened alice", events.next());
+            try (DatagramSocket second = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+                echoOnce(second, server, "alice", "after the restart");
+            }
+            assertEquals("closed alice: replaced by a new handshake of the same client", events.next());
+            assertEquals("opened alice", events.next());
+            assertEquals(2, server.drops.handshakes);
+        }
+    }
+
     @Test
     void anotherClientFromTheSameAddressDoesNotEndTheSession() throws Exception {
         Events events = new Events();
