@@ -78,11 +78,6 @@ final class ClientDevice {
         }
     }
 
-    /** Relays what waits on the device when the TUN loop sleeps; a transport's receive thread (see {@link TunLoop#drain}). */
-    void drain() {
-        loop.drain();
-    }
-
     /**
      * The device {@code t} went away (its bundle is being updated or restarted): the TUN loop ends;
      * the session stays. Routes through it went with it; the kill switch, when on, still holds.

@@ -118,14 +118,10 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
 
     // transport → TUN (the transport's receive thread)
 
-    /**
-     * Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}), then sends
-     * what is already waiting on the TUN when the relay's thread sleeps ({@link TunLoop#drain}).
-     */
+    /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
     @Override
     public void drained() {
         device.flush();
-        device.drain();
     }
 
     @Override

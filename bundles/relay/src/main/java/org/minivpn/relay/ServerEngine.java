@@ -213,10 +213,7 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         return admission.assignPlain(p, Wire.ipv4Source(buf, off));
     }
 
-    /**
-     * Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}), then relays
-     * the replies that are already waiting on the TUN when the relay's thread sleeps ({@link TunLoop#drain}).
-     */
+    /** Writes out what the TUN device held back to merge (see {@link TunDevice#flush()}). */
     @Override
     public void drained() {
         try {
@@ -226,7 +223,6 @@ final class ServerEngine implements SessionHandler, TunLoop.Owner, AutoCloseable
         } catch (IOException e) {
             // the device is gone; the relay learns it from its own read
         }
-        tunLoop.drain();
     }
 
     /** One IP packet from a client: checked against its address, then written to the TUN. */

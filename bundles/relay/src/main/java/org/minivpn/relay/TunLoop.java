@@ -5,22 +5,13 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.minivpn.api.tun.TunDevice;
 
 /**
- * The relay's own thread ({@code relay-<tun>-tx}): reads the TUN, hands each packet to its owner,
- * and after every batch or wait gives the owner a tick for keepalives and dead-peer checks, so that
- * no timer thread ever sends. When no packet is waiting, the owner is told to flush what its
- * sessions hold back, before the loop waits. Its buffer is allocated once.
- *
- * <p>The loop waits for the device without holding its reader's lock ({@link TunDevice#awaitReadable}),
- * so that another thread may read in the meantime ({@link #drain}): a receive thread that has just
- * written a request to the TUN finds the reply the kernel queued during that write and sends it
- * itself, instead of waking this thread for it (one thread wake less per round trip; OpenVPN's
- * single event loop finds the reply the same way). Every call to the owner is made under that lock,
- * so the owner sees one caller at a time, in the order the packets were read.
+ * The relay's own thread ({@code relay-<tun>-tx}): reads the TUN with a timeout, hands each packet to
+ * its owner, and after every read or timeout gives the owner a tick for keepalives and dead-peer
+ * checks, so that no timer thread ever sends. When no packet is waiting, the owner is told to
+ * flush what its sessions hold back, before the loop waits. Its buffer is allocated once.
  */
 final class TunLoop {
 
@@ -30,7 +21,7 @@ final class TunLoop {
         /** One packet read from the TUN; {@code buf} is the loop's and valid only during the call. */
         void fromTun(byte[] buf, int n);
 
-        /** Called after every batch or wait, at least every {@value #READ_TIMEOUT_MILLIS} ms; on the loop's thread. */
+        /** Called after every read or read timeout, at least every {@value #READ_TIMEOUT_MILLIS} ms. */
         void tick(long nowNanos);
 
         /** No packet is waiting on the TUN: send what the sessions hold back (see Session.flush). */
@@ -41,8 +32,6 @@ final class TunLoop {
     }
 
     static final int READ_TIMEOUT_MILLIS = 200;
-    /** Packets read per hold of the lock, so that a {@link #drain} and {@link #stop} get their turn. */
-    static final int BATCH = 64;
     /** How often at most a failure is logged after the first. */
     static final Duration REPORT_EVERY = Duration.ofMinutes(1);
     private static final int GONE = -2;
@@ -51,15 +40,12 @@ final class TunLoop {
     private final TunDevice tun;
     private final Owner owner;
     private final Thread thread;
-    private final ReentrantLock reading = new ReentrantLock(); // held around every read and owner call
-    private final byte[] buf = new byte[65536]; // guarded by reading
-    private volatile boolean waiting; // the loop's thread sleeps in awaitReadable
     private final long reportEveryNanos;
     private volatile boolean running = true;
-    private volatile long failures; // written under the reading lock
-    private long unreported; // guarded by reading: failures since the last log line
-    private long nextReportNanos; // guarded by reading
-    private boolean traced; // guarded by reading: the first failure's stack trace was logged
+    private volatile long failures; // written by the loop thread only
+    private long unreported; // loop thread only: failures since the last log line
+    private long nextReportNanos; // loop thread only
+    private boolean traced; // loop thread only: the first failure's stack trace was logged
 
     TunLoop(TunDevice tun, Owner owner) {
         this(tun, owner, REPORT_EVERY);
@@ -81,28 +67,16 @@ final class TunLoop {
         thread.start();
     }
 
-    /**
-     * Ends the loop and waits up to two seconds for it (a wait returns within its timeout) and for a
-     * {@link #drain} in progress on another thread.
-     */
+    /** Ends the loop and waits up to two seconds for it (a read returns within its timeout). */
     void stop() {
         running = false;
-        if (Thread.currentThread() == thread) {
-            return;
-        }
-        try {
-            thread.join(2000);
-            if (reading.tryLock(2, TimeUnit.SECONDS)) {
-                reading.unlock();
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-    }
-
-    /** Whether the loop's thread sleeps waiting for the device (a {@link #drain} would relay). */
-    boolean sleeping() {
-        return waiting;
     }
 
     /** Unexpected failures (a RuntimeException of the owner or the device) the loop survived so far. */
@@ -117,143 +91,55 @@ final class TunLoop {
      * with its stack trace, and later ones at most once per {@code reportEvery} with their count.
      */
     private void run() {
+        byte[] buf = new byte[65536];
         while (running) {
-            int got;
-            reading.lock();
-            try {
-                got = batch(BATCH);
-                if (got != GONE) {
-                    try {
-                        owner.tick(System.nanoTime());
-                    } catch (RuntimeException e) {
-                        failed("sending keepalives and checking for dead peers", e);
-                    }
-                }
-            } finally {
-                reading.unlock();
-            }
-            if (got == GONE) {
-                return;
-            }
-            if (got < BATCH && !await()) {
-                return;
-            }
-        }
-    }
-
-    /**
-     * Reads and relays what is waiting on the TUN, if the loop's thread is asleep waiting for it and
-     * no other thread is reading: for a thread that is about to wait itself (a transport's receive
-     * thread when it has drained its socket). Returns at once otherwise. It stops when nothing is
-     * waiting, when the loop's thread has woken (it goes on from there), or after a few batches, and
-     * flushes what it gave the sessions. Allocates nothing.
-     */
-    void drain() {
-        if (!waiting || !running || !reading.tryLock()) {
-            return;
-        }
-        try {
-            for (int i = 0; i < 4 && waiting && running; i++) {
-                int got = batch(BATCH);
-                if (got < BATCH) {
-                    return; // batch flushed: nothing is waiting, or the device went away
-                }
-            }
-            owner.flush();
-        } catch (RuntimeException e) {
-            failed("relaying packets from " + tun.name() + " on " + Thread.currentThread().getName(), e);
-        } finally {
-            reading.unlock();
-        }
-    }
-
-    /**
-     * Reads up to {@code max} packets and hands each to the owner; when fewer came, the owner flushes.
-     * Returns how many came, or {@link #GONE}. Under {@link #reading}.
-     */
-    private int batch(int max) {
-        int got = 0;
-        while (got < max) {
-            int n = read();
+            int n = read(buf);
             if (n == GONE) {
-                return GONE;
+                return;
             }
+            if (n > 0) {
+                try {
+                    owner.fromTun(buf, n);
+                } catch (RuntimeException e) {
+                    failed("relaying a packet from " + tun.name(), e);
+                }
+            }
+            try {
+                owner.tick(System.nanoTime());
+            } catch (RuntimeException e) {
+                failed("sending keepalives and checking for dead peers", e);
+            }
+        }
+    }
+
+    /** The next packet's length, -1 when none came or the read failed, or {@link #GONE}. */
+    private int read(byte[] buf) {
+        try {
+            int n = tun.read(buf, 0, buf.length, 0);
             if (n < 0) {
-                break;
-            }
-            got++;
-            try {
-                owner.fromTun(buf, n);
-            } catch (RuntimeException e) {
-                failed("relaying a packet from " + tun.name(), e);
-            }
-        }
-        if (got < max) {
-            try {
                 owner.flush();
-            } catch (RuntimeException e) {
-                failed("flushing the sessions", e);
+                n = tun.read(buf, 0, buf.length, READ_TIMEOUT_MILLIS);
             }
-        }
-        return got;
-    }
-
-    /** Waits for the device without the lock; false when it went away. */
-    private boolean await() {
-        waiting = true;
-        try {
-            tun.awaitReadable(READ_TIMEOUT_MILLIS);
-            return true;
+            return n;
         } catch (ClosedChannelException e) {
-            return gone();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "waiting for " + tun.name() + " failed: " + e.getMessage());
-            pause();
-            return true;
-        } catch (RuntimeException e) {
-            reading.lock();
-            try {
-                failed("waiting for " + tun.name(), e);
-            } finally {
-                reading.unlock();
+            if (running) {
+                LOG.log(Level.ERROR, "the TUN device " + tun.name() + " went away; relaying stops");
+                owner.tunGone();
             }
-            pause();
-            return true;
-        } finally {
-            waiting = false;
-        }
-    }
-
-    /** The next packet's length, -1 when none is waiting or the read failed, or {@link #GONE}. Under {@link #reading}. */
-    private int read() {
-        try {
-            return tun.read(buf, 0, buf.length, 0);
-        } catch (ClosedChannelException e) {
-            gone();
             return GONE;
         } catch (IOException e) {
             LOG.log(Level.WARNING, "reading " + tun.name() + " failed: " + e.getMessage());
             pause();
             return -1;
         } catch (RuntimeException e) {
-            failed("reading " + tun.name(), e);
+            failed("reading " + tun.name() + " or flushing the sessions", e);
             pause();
             return -1;
         }
     }
 
-    /** The device went away: says so once, unless the loop is stopping. Returns false. */
-    private boolean gone() {
-        if (running) {
-            running = false;
-            LOG.log(Level.ERROR, "the TUN device " + tun.name() + " went away; relaying stops");
-            owner.tunGone();
-        }
-        return false;
-    }
-
     private void failed(String what, RuntimeException e) {
-        failures++; // under the reading lock
+        failures++; // one writer: this thread
         long now = System.nanoTime();
         if (!traced) {
             traced = true;

@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -19,14 +17,9 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.minivpn.api.tun.TunDevice;
-import org.minivpn.api.tun.TunSettings;
 import org.minivpn.tun.memory.MemoryTunDevice;
 
-/**
- * A RuntimeException with one packet or one tick is counted and logged, and relaying goes on; while
- * the loop sleeps, another thread relays what waits ({@link TunLoop#drain}).
- */
+/** A RuntimeException with one packet or one tick is counted and logged, and relaying goes on. */
 class TunLoopTest {
 
     private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
@@ -64,8 +57,6 @@ class TunLoopTest {
     private static final class Fragile implements TunLoop.Owner {
         final List<String> relayed = new CopyOnWriteArrayList<>();
         final AtomicInteger ticks = new AtomicInteger();
-        final List<String> threads = new CopyOnWriteArrayList<>();
-        volatile CountDownLatch hold; // when set, fromTun waits for it
         volatile boolean tickFails;
 
         @Override
@@ -75,15 +66,6 @@ class TunLoopTest {
                 throw new IllegalStateException("cannot relay " + text);
             }
             relayed.add(text);
-            threads.add(Thread.currentThread().getName());
-            CountDownLatch h = hold;
-            if (h != null) {
-                try {
-                    h.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
 
         @Override
@@ -161,83 +143,5 @@ class TunLoopTest {
         write(tun.kernel(), "through");
         waitFor(() -> owner.relayed.contains("through"), "packets go on");
         assertTrue(loop.failures() >= 3, "each failed tick is counted: " + loop.failures());
-    }
-
-    /** A device whose waits always last their whole timeout: a relay thread the kernel wakes late. */
-    private record Drowsy(TunDevice device) implements TunDevice {
-        @Override
-        public String name() {
-            return device.name();
-        }
-
-        @Override
-        public int mtu() {
-            return device.mtu();
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len, int timeoutMillis) throws java.io.IOException {
-            return device.read(buf, off, len, timeoutMillis);
-        }
-
-        @Override
-        public boolean awaitReadable(int timeoutMillis) {
-            try {
-                Thread.sleep(timeoutMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return false;
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws java.io.IOException {
-            device.write(buf, off, len);
-        }
-
-        @Override
-        public void configure(TunSettings settings) throws java.io.IOException {
-            device.configure(settings);
-        }
-    }
-
-    @Test
-    void whileTheLoopSleepsAnotherThreadRelaysWhatWaitsInOrder() throws Exception {
-        MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tl3", 1400);
-        Fragile owner = new Fragile();
-        loop = new TunLoop(new Drowsy(tun.device()), owner);
-        loop.start();
-        waitFor(loop::sleeping, "the loop waits for the device");
-        for (int i = 0; i < 100; i++) {
-            write(tun.kernel(), "reply " + i);
-        }
-        loop.drain();
-        assertEquals(100, owner.relayed.size(), "all waiting packets relayed by the drain, before the loop wakes");
-        for (int i = 0; i < 100; i++) {
-            assertEquals("reply " + i, owner.relayed.get(i));
-        }
-        assertTrue(owner.threads.stream().allMatch(t -> t.equals(Thread.currentThread().getName())),
-                "relayed on the draining thread: " + owner.threads.get(0));
-    }
-
-    @Test
-    void aDrainWhileTheLoopRelaysReturnsAtOnceAndLeavesThePacketsToIt() throws Exception {
-        MemoryTunDevice.Pair tun = MemoryTunDevice.pair("tl4", 1400);
-        Fragile owner = new Fragile();
-        CountDownLatch release = new CountDownLatch(1);
-        owner.hold = release;
-        loop = new TunLoop(tun.device(), owner);
-        loop.start();
-        write(tun.kernel(), "first");
-        waitFor(() -> owner.relayed.size() == 1, "the loop is inside fromTun");
-        write(tun.kernel(), "second");
-        long start = System.nanoTime();
-        loop.drain();
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the drain did not wait for the loop");
-        assertEquals(List.of("first"), owner.relayed, "the drain took nothing while the loop holds the device");
-        owner.hold = null;
-        release.countDown();
-        waitFor(() -> owner.relayed.size() == 2, "the loop relays the next one");
-        assertEquals(List.of("relay-tl4-tx", "relay-tl4-tx"), owner.threads);
     }
 }

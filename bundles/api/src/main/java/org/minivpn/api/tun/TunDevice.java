@@ -29,25 +29,11 @@ public interface TunDevice {
     /**
      * Reads one packet into {@code buf[off, off+len)}. Returns its length, or -1 when none came
      * within {@code timeoutMillis}. A packet longer than {@code len} is truncated to {@code len}.
-     * One reader at a time: calls may come from different threads when the caller orders them (e.g.
-     * under a lock). Allocates nothing.
+     * One reader thread at a time. Allocates nothing.
      *
      * @throws java.nio.channels.ClosedChannelException once the device is closed
      */
     int read(byte[] buf, int off, int len, int timeoutMillis) throws IOException;
-
-    /**
-     * Waits until a packet is waiting to be read, the device closes, or {@code timeoutMillis} pass,
-     * and returns whether a packet is waiting. It reads nothing, so it may be called from any thread,
-     * also while another thread reads: a relay waits here without holding its reader's lock, so that
-     * a thread that finds the device readable first (e.g. a receive thread that just wrote the
-     * request whose reply the kernel queued at once) reads it without waking the waiter's thread. A
-     * packet read by another thread meanwhile may make a true result stale; a read then returns -1.
-     * Allocates nothing.
-     *
-     * @throws java.nio.channels.ClosedChannelException once the device is closed
-     */
-    boolean awaitReadable(int timeoutMillis) throws IOException;
 
     /**
      * Writes one packet from {@code buf[off, off+len)}. Safe to call while another thread reads;

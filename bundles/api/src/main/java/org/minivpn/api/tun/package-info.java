@@ -3,7 +3,7 @@
  * the packets that came out of it.
  */
 @Export
-@Version("1.2.0")
+@Version("1.1.0")
 package org.minivpn.api.tun;
 
 import org.osgi.annotation.bundle.Export;

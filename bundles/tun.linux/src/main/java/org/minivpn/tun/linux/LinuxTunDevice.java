@@ -158,25 +158,6 @@ final class LinuxTunDevice implements TunDevice, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>Sleeps in {@code poll(2)} on the device and on the close signal. True also while the last
-     * segment read is still being cut ({@link Segmenter}): those packets are waiting too.
-     */
-    @Override
-    public boolean awaitReadable(int timeoutMillis) throws IOException {
-        if (timeoutMillis < 0) {
-            throw new IllegalArgumentException("timeout " + timeoutMillis + " ms is negative: use 0 or more");
-        }
-        enter();
-        try {
-            return reader.awaitReadable(timeoutMillis);
-        } finally {
-            users.decrementAndGet();
-        }
-    }
-
-    /**
-     * {@inheritDoc}
-     *
      * <p>Dropped and counted in {@link #droppedWrites()}: an empty packet, one longer than the MTU or
      * not IPv4/IPv6, and one the kernel refuses (link down, no buffer). With offloads, packets arrive
      * in order within each flow (addresses and ports); a packet may pass TCP segments of other flows

@@ -12,9 +12,8 @@ import java.util.function.Supplier;
  * kernel left to the device, and cuts a TCP segment into MTU-sized packets, one per call
  * ({@link Segmenter}).
  *
- * <p>Threads: one reader at a time in {@link #read}; {@link #awaitReadable} from any thread, and it
- * reads nothing. Both wait in {@code poll(2)} on the TUN descriptor and on the device's wake eventfd,
- * each with its own {@code pollfd} array, so a close wakes them at once. The device makes sure the
+ * <p>Threads: one reader at a time in {@link #read}. It waits in {@code poll(2)} on the TUN
+ * descriptor and on the device's wake eventfd, so a close wakes it at once. The device makes sure the
  * descriptors are open while a call runs here. Allocates nothing after construction.
  */
 final class TunReader {
@@ -30,7 +29,6 @@ final class TunReader {
     private final byte[] segment; // the reader's, with offload: a segment being cut
     private final Segmenter segmenter = new Segmenter(); // the reader's
     private final Memory pollFds = new Memory(16); // the reader's: pollfd[2] = {tun, wake}
-    private final Memory awaitFds = new Memory(16); // awaitReadable's, guarded by itself: pollfd[2] = {tun, wake}
     private volatile long dropped; // written by the reader thread only
 
     /**
@@ -53,10 +51,6 @@ final class TunReader {
         pollFds.setShort(4, LibC.POLLIN);
         pollFds.setInt(8, wakeFd);
         pollFds.setShort(12, LibC.POLLIN);
-        awaitFds.setInt(0, fd);
-        awaitFds.setShort(4, LibC.POLLIN);
-        awaitFds.setInt(8, wakeFd);
-        awaitFds.setShort(12, LibC.POLLIN);
     }
 
     /**
@@ -99,35 +93,6 @@ final class TunReader {
             }
         }
         return offload ? unpack((int) n, buf, off, len) : copyOut(0, (int) n, buf, off, len);
-    }
-
-    /**
-     * Waits up to {@code timeoutMillis} until a read would find a packet, and reads nothing. True
-     * also while the last segment read is still being cut ({@link Segmenter}): those packets are
-     * waiting too. Any thread; callers are serialized here.
-     *
-     * @throws ClosedChannelException once the device is closed or lost
-     */
-    boolean awaitReadable(int timeoutMillis) throws IOException {
-        if (segmenter.hasNext()) {
-            return true;
-        }
-        synchronized (awaitFds) {
-            int ready = LibC.poll(awaitFds, 2, timeoutMillis);
-            if (ready <= 0) {
-                if (ready < 0 && LibC.errno() != LibC.EINTR) {
-                    throw new IOException("poll on " + name + " failed: " + LibC.describe(LibC.errno()));
-                }
-                return false;
-            }
-            if (closed.getAsBoolean() || awaitFds.getShort(14) != 0) {
-                throw new ClosedChannelException();
-            }
-            if ((awaitFds.getShort(6) & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
-                throw lost.get();
-            }
-            return true;
-        }
     }
 
     /** Reads dropped so far (empty, or a segmentation offload that was not asked for); any thread. */

@@ -156,47 +156,6 @@ class LinuxTunDeviceTest {
     }
 
     @Test
-    void awaitReadableReadsNothingTimesOutAndWakesForAPacketAndOnClose() throws Exception {
-        LinuxTunDevice d = createConfigured();
-        try {
-            drain(d);
-            long start = System.nanoTime();
-            assertFalse(d.awaitReadable(200), "nothing waits on an idle device");
-            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150), "it waited its timeout");
-            assertThrows(IllegalArgumentException.class, () -> d.awaitReadable(-1));
-            DatagramSocket socket = ns.inside(() -> new DatagramSocket(new InetSocketAddress(LOCAL4, 0)));
-            try {
-                byte[] hello = "waiting".getBytes(StandardCharsets.UTF_8);
-                socket.send(new DatagramPacket(hello, hello.length, new InetSocketAddress(PEER4, 5556)));
-            } finally {
-                socket.close();
-            }
-            assertTrue(d.awaitReadable(5000), "the datagram waits");
-            assertTrue(d.awaitReadable(0), "and still waits: awaiting reads nothing");
-            byte[] buf = new byte[2000];
-            int n = d.read(buf, 0, buf.length, 0);
-            assertTrue(n > 0 && Packets.protocol(Arrays.copyOf(buf, n)) == Packets.UDP, "a read takes it");
-            CompletableFuture<Throwable> waiter = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try {
-                    while (true) {
-                        d.awaitReadable(30_000);
-                    }
-                } catch (Throwable e) {
-                    waiter.complete(e);
-                }
-            }, "test-waiter");
-            t.setDaemon(true);
-            t.start();
-            Thread.sleep(200);
-            d.close();
-            assertTrue(waiter.get(5, TimeUnit.SECONDS) instanceof ClosedChannelException, "close wakes the waiter");
-        } finally {
-            d.close();
-        }
-    }
-
-    @Test
     void closeRemovesTheInterfaceAndWakesAWaitingReader() throws Exception {
         LinuxTunDevice d = createConfigured();
         assertTrue(ns.hasLink(d.name()));

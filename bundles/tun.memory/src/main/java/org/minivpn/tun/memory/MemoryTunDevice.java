@@ -148,33 +148,6 @@ public final class MemoryTunDevice implements TunDevice {
         }
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>A negative timeout is refused with {@link IllegalArgumentException}. If the calling thread
-     * is interrupted, returns at once and keeps the interrupt status.
-     */
-    @Override
-    public boolean awaitReadable(int timeoutMillis) throws IOException {
-        if (timeoutMillis < 0) {
-            throw new IllegalArgumentException("timeout " + timeoutMillis + " ms is negative: use 0 or more");
-        }
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        while (true) {
-            if (link.closed) {
-                throw new ClosedChannelException();
-            }
-            if (!inbound.isEmpty()) {
-                return true;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || Thread.currentThread().isInterrupted()) {
-                return false;
-            }
-            inbound.await(this, left);
-        }
-    }
-
     @Override
     public void write(byte[] buf, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);
