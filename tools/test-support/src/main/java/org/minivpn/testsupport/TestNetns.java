@@ -116,6 +116,7 @@ public final class TestNetns implements AutoCloseable {
         }
     }
 
+    /** Runs a command with a 10 s timeout; returns its output (stdout and stderr) or throws with it. */
     public static String run(String... argv) throws IOException {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         p.getOutputStream().close();

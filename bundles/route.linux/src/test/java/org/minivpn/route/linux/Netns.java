@@ -1,13 +1,12 @@
 package org.minivpn.route.linux;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.minivpn.testsupport.Needs;
+import org.minivpn.testsupport.TestNetns;
 
 /**
  * A network namespace that a test creates and deletes: every name starts with "mvrt-" (or a prefix
@@ -123,22 +122,6 @@ final class Netns implements AutoCloseable {
 
     /** Runs a command with a 10 s timeout; returns its output (stdout and stderr) or throws with it. */
     static String run(String... argv) throws IOException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", argv) + " did not finish within 10 s");
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", argv));
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", argv) + " failed (" + p.exitValue() + "): " + out.strip());
-        }
-        return out;
+        return TestNetns.run(argv);
     }
 }
