@@ -79,9 +79,9 @@ final class ClientEngine implements SessionHandler, Reconnector.Target, AutoClos
         this.control = new ClientControl(hello, keepalive, sendLock);
         this.rekey = new Rekey(settings.rekey());
         this.reconnector = new Reconnector(tun.name(), this, serverLabel, settings.reconnectMax());
-        this.device = new ClientDevice(tun, block -> new ClientUplink(this, counters, sendLock, block, keepalive, control,
-                rekey, reconnector, dialer));
-        this.sessions = new SessionSwitch(this, tunnel, dialer, hello, keepalive, rekey, reconnector, counters, sendLock);
+        ClientParts parts = new ClientParts(tunnel, dialer, hello, keepalive, control, rekey, reconnector, counters, sendLock);
+        this.device = new ClientDevice(tun, block -> new ClientUplink(this, parts, block));
+        this.sessions = new SessionSwitch(this, parts);
     }
 
     /**

@@ -26,18 +26,17 @@ final class ClientUplink implements TunLoop.Owner {
     private final Dialer dialer;
     private long nextBackendCheck; // TUN loop thread only
 
-    /** @param sendLock held around every send on a session, as by every other sender */
-    ClientUplink(ClientEngine engine, Counters counters, Object sendLock, Ipv6Block ipv6Block, Keepalive keepalive,
-            ClientControl control, Rekey rekey, Reconnector reconnector, Dialer dialer) {
+    /** @param parts the engine's own, shared with its other helpers */
+    ClientUplink(ClientEngine engine, ClientParts parts, Ipv6Block ipv6Block) {
         this.engine = engine;
-        this.counters = counters;
-        this.sendLock = sendLock;
+        this.counters = parts.counters();
+        this.sendLock = parts.sendLock();
         this.ipv6Block = ipv6Block;
-        this.keepalive = keepalive;
-        this.control = control;
-        this.rekey = rekey;
-        this.reconnector = reconnector;
-        this.dialer = dialer;
+        this.keepalive = parts.keepalive();
+        this.control = parts.control();
+        this.rekey = parts.rekey();
+        this.reconnector = parts.reconnector();
+        this.dialer = parts.dialer();
     }
 
     @Override

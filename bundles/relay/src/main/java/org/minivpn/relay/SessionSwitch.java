@@ -41,22 +41,19 @@ final class SessionSwitch {
     private volatile long lostNanos; // when the last session was lost
 
     /**
-     * All but {@code engine} are the engine's own parts, shared with its other helpers.
-     *
      * @param engine its state changes, its configuration of the TUN, whether it still runs
-     * @param sendLock held around every send on a session, as by every other sender
+     * @param parts the engine's own, shared with its other helpers
      */
-    SessionSwitch(ClientEngine engine, ClientTunnel tunnel, Dialer dialer, HelloExchange hello, Keepalive keepalive,
-            Rekey rekey, Reconnector reconnector, Counters counters, Object sendLock) {
+    SessionSwitch(ClientEngine engine, ClientParts parts) {
         this.engine = engine;
-        this.tunnel = tunnel;
-        this.dialer = dialer;
-        this.hello = hello;
-        this.keepalive = keepalive;
-        this.rekey = rekey;
-        this.reconnector = reconnector;
-        this.counters = counters;
-        this.sendLock = sendLock;
+        this.tunnel = parts.tunnel();
+        this.dialer = parts.dialer();
+        this.hello = parts.hello();
+        this.keepalive = parts.keepalive();
+        this.rekey = parts.rekey();
+        this.reconnector = parts.reconnector();
+        this.counters = parts.counters();
+        this.sendLock = parts.sendLock();
     }
 
     /**
