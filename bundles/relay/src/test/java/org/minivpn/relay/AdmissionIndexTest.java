@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.minivpn.api.IpPrefix;
 
 /**
  * What {@link Admission} keeps beside its sessions so that nothing walks all of them: each
@@ -17,9 +15,7 @@ import org.minivpn.api.IpPrefix;
  */
 class AdmissionIndexTest {
 
-    private final ServerSettings settings = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0,
-            IpPrefix.parse("10.64.0.0/18"), null, 1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10),
-            Duration.ofSeconds(60), false, Duration.ofSeconds(60), Duration.ofSeconds(180));
+    private final ServerSettings settings = TestServers.settings("10.64.0.0/18");
     private final AddressPool<ServerPeer> pool = new AddressPool<>(settings.pool4(), null, Map.of(),
             settings.addressQuarantine(), System::nanoTime);
     private final Admission admission = new Admission(pool, settings, () -> { });

@@ -1,11 +1,8 @@
 package org.minivpn.relay;
 
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.minivpn.api.IpPrefix;
 
 /**
  * What the server's control plane costs with 10,000 and 50,000 clients: admitting a burst of them
@@ -24,10 +21,7 @@ class HousekeepingBenchmark {
     @ValueSource(ints = {10_000, 50_000})
     void admitThenKeepAlive(int clients) {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // a line per client costs more than the rest
-        ServerSettings settings = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0,
-                IpPrefix.parse(clients <= 16_000 ? "10.64.0.0/18" : "10.64.0.0/16"), null, 1400, List.of(), true,
-                Map.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60), false, Duration.ofSeconds(60),
-                Duration.ofSeconds(180));
+        ServerSettings settings = TestServers.settings(clients <= 16_000 ? "10.64.0.0/18" : "10.64.0.0/16");
         AddressPool<ServerPeer> pool = new AddressPool<>(settings.pool4(), null, Map.of(), settings.addressQuarantine(),
                 System::nanoTime);
         Admission admission = new Admission(pool, settings, () -> { });

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +20,7 @@ class HousekeepingTest {
     private static final long SECOND = 1_000_000_000L;
     private static final long ROUND = SECOND / 2; // housekeepingEveryNanos with a 10 s keepalive
 
-    private final ServerSettings settings = new ServerSettings(IpPrefix.parseAddress("127.0.0.1"), 0,
-            IpPrefix.parse("10.64.0.0/18"), null, 1400, List.of(), true, Map.of(), null, Duration.ofSeconds(10),
-            Duration.ofSeconds(60), false, Duration.ofSeconds(60), Duration.ofSeconds(180));
+    private final ServerSettings settings = TestServers.settings("10.64.0.0/18");
     private final AddressPool<ServerPeer> pool = new AddressPool<>(settings.pool4(), null, Map.of(),
             settings.addressQuarantine(), System::nanoTime);
     private final Admission admission = new Admission(pool, settings, () -> { });
